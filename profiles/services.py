@@ -1,0 +1,163 @@
+"""Writes that keep derived state right: stored scores and the band table.
+
+Scores are stored on claims and profiles and recomputed here whenever their
+inputs change: evidence, claim–evidence links, overrides or the band table.
+The arithmetic itself lives in `confidence`.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Prefetch
+
+from . import confidence
+from .models import Claim, ClaimEvidence, ConfidenceBand, Profile
+
+SCORE_FIELDS = ["computed_score", "score", "policy_version", "explanation"]
+
+
+def current_bands():
+    """The band table as `confidence.Band`s, highest first (one query)."""
+    return tuple(
+        confidence.Band(
+            lower=band.lower,
+            upper=band.upper,
+            grade=band.grade,
+            label=band.label,
+            description=band.description,
+        )
+        for band in ConfidenceBand.objects.order_by("-lower")
+    )
+
+
+def _evidence_inputs(claim):
+    return [
+        confidence.EvidenceInput(
+            id=link.evidence_id,
+            publisher=link.evidence.publisher,
+            kind=link.evidence.kind,
+            reliability=link.evidence.reliability,
+            published_on=link.evidence.published_on,
+            review_status=link.evidence.review_status,
+            stance=link.stance,
+        )
+        for link in claim.scoring_links
+    ]
+
+
+def _scoring_queryset():
+    return Profile.objects.prefetch_related(
+        Prefetch(
+            "claims",
+            queryset=Claim.objects.prefetch_related(
+                Prefetch(
+                    "evidence_links",
+                    queryset=ClaimEvidence.objects.select_related("evidence"),
+                    to_attr="scoring_links",
+                )
+            ),
+            to_attr="scoring_claims",
+        )
+    )
+
+
+def _apply_score(obj, score, explanation):
+    changed = obj.score != score or obj.explanation != explanation
+    obj.computed_score = confidence.round_score(explanation["computed"])
+    obj.score = score
+    obj.policy_version = confidence.POLICY_VERSION
+    obj.explanation = explanation
+    return changed
+
+
+def _score_profile(profile, bands, as_of):
+    changed_claims = []
+    verified_scores = []
+    for claim in profile.scoring_claims:
+        score, explanation = confidence.score_claim(
+            _evidence_inputs(claim),
+            bands=bands,
+            as_of=as_of,
+            override=claim.score_override,
+            override_reason=claim.override_reason,
+        )
+        if _apply_score(claim, score, explanation):
+            changed_claims.append(claim)
+        if claim.verified and not claim.is_retracted:
+            verified_scores.append(score)
+    score, explanation = confidence.score_profile(
+        verified_scores, override=profile.score_override, override_reason=profile.override_reason
+    )
+    profile_changed = _apply_score(profile, score, explanation)
+    return changed_claims, profile_changed
+
+
+def recompute_scores(profiles=None, *, as_of=None, bands=None):
+    """Recompute and store the scores of these profiles (all when None).
+
+    Returns the number of profiles whose score or explanation changed. Rows
+    are written only when something changed, so recomputing twice is a no-op.
+    """
+    as_of = as_of or date.today()
+    bands = bands or current_bands()
+    queryset = _scoring_queryset()
+    if profiles is not None:
+        queryset = queryset.filter(pk__in=[p.pk if isinstance(p, Profile) else p for p in profiles])
+    changed = 0
+    with transaction.atomic():
+        claims_to_save, profiles_to_save = [], []
+        for profile in queryset.iterator(chunk_size=500):
+            changed_claims, profile_changed = _score_profile(profile, bands, as_of)
+            claims_to_save.extend(changed_claims)
+            if profile_changed:
+                profiles_to_save.append(profile)
+            if len(claims_to_save) >= 1000:
+                Claim.objects.bulk_update(claims_to_save, SCORE_FIELDS)
+                claims_to_save = []
+        Claim.objects.bulk_update(claims_to_save, SCORE_FIELDS, batch_size=1000)
+        Profile.objects.bulk_update(profiles_to_save, SCORE_FIELDS, batch_size=1000)
+        changed = len(profiles_to_save)
+    return changed
+
+
+def recompute_for_evidence(evidence):
+    """Recompute every profile whose claims cite this evidence record."""
+    profile_ids = Claim.objects.filter(evidence_links__evidence=evidence).values_list("profile_id", flat=True)
+    return recompute_scores(set(profile_ids))
+
+
+def replace_band_table(rows):
+    """Replace the band table after validating it, then recompute every score.
+
+    `rows` are mappings with lower, upper, grade, label_en and optionally
+    label_zh_hans, description_en, description_zh_hans. An invalid table raises
+    `confidence.BandTableError` naming each gap or overlap, and nothing changes.
+    """
+    rows = [dict(row, lower=Decimal(str(row["lower"])), upper=Decimal(str(row["upper"]))) for row in rows]
+    bands = confidence.validate_bands(
+        confidence.Band(
+            lower=row["lower"],
+            upper=row["upper"],
+            grade=row.get("grade", ""),
+            label=row.get("label_en", ""),
+            description=row.get("description_en", ""),
+        )
+        for row in rows
+    )
+    with transaction.atomic():
+        ConfidenceBand.objects.all().delete()
+        ConfidenceBand.objects.bulk_create(
+            ConfidenceBand(
+                lower=row["lower"],
+                upper=row["upper"],
+                grade=row["grade"],
+                label_en=row.get("label_en", ""),
+                label_zh_hans=row.get("label_zh_hans", ""),
+                description_en=row.get("description_en", ""),
+                description_zh_hans=row.get("description_zh_hans", ""),
+            )
+            for row in rows
+        )
+        recompute_scores(bands=bands)
+    return bands

@@ -1,0 +1,6 @@
+def home(request):
+    pass
+
+
+def profile_detail(request, slug):
+    pass
