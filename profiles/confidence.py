@@ -41,21 +41,12 @@ FOUR_PLACES = Decimal("0.0001")
 ZERO = Decimal("0.00")
 ONE = Decimal("1.00")
 
-KIND_WEIGHTS = {
-    "direct": Decimal("0.80"),
-    "reporting": Decimal("0.55"),
-    "secondary": Decimal("0.40"),
-    "internal": Decimal("0.25"),
-}
+# A primary source outweighs reporting, which outweighs analysis and our own notes.
+KIND_WEIGHTS = {"direct": Decimal("0.80"), "reporting": Decimal("0.55"),
+                "secondary": Decimal("0.40"), "internal": Decimal("0.25")}
 # Admiralty source reliability; F = reliability cannot be judged, so it weighs little.
-RELIABILITY_FACTORS = {
-    "A": Decimal("1.00"),
-    "B": Decimal("0.90"),
-    "C": Decimal("0.75"),
-    "D": Decimal("0.55"),
-    "E": Decimal("0.35"),
-    "F": Decimal("0.20"),
-}
+RELIABILITY_FACTORS = {"A": Decimal("1.00"), "B": Decimal("0.90"), "C": Decimal("0.75"),
+                       "D": Decimal("0.55"), "E": Decimal("0.35"), "F": Decimal("0.20")}
 HALF_LIFE_DAYS = 1826  # five years: weight halves every five years of age
 UNDATED_DECAY = Decimal("0.5")  # undated evidence is treated as one half-life old
 
@@ -78,9 +69,6 @@ class BandTableError(ValueError):
         self.problems = list(problems)
         super().__init__("; ".join(self.problems))
 
-    def __str__(self) -> str:
-        return "; ".join(self.problems)
-
 
 def _to_decimal(value: Any) -> Decimal | None:
     """The value as a Decimal, or None if it is not a number (floats go through str())."""
@@ -88,12 +76,10 @@ def _to_decimal(value: Any) -> Decimal | None:
         return None
     if isinstance(value, float):
         value = str(value)  # 0.895 -> Decimal("0.895"), not its binary expansion
-    if isinstance(value, (Decimal, int, str)):
-        try:
-            return Decimal(value)
-        except (InvalidOperation, ValueError):
-            return None
-    return None
+    try:
+        return Decimal(value) if isinstance(value, (Decimal, int, str)) else None
+    except (InvalidOperation, ValueError):
+        return None
 
 
 def round_score(value: Any) -> Decimal:
@@ -118,9 +104,6 @@ def _two(value: Decimal) -> str:
 def _four(value: Decimal) -> str:
     with localcontext(_CONTEXT):
         return str(value.quantize(FOUR_PLACES, rounding=ROUND_HALF_UP))
-
-
-# --- Bands -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -163,10 +146,10 @@ def _bound_text(value: Any) -> str:
     return str(number)  # off the grid: show it as given, e.g. "0.555"
 
 
-def _band_text(band: Any, with_grade: bool = True) -> str:
+def _band_text(band: Any) -> str:
     span = f"{_bound_text(band.lower)}–{_bound_text(band.upper)}"
     grade = (getattr(band, "grade", "") or "").strip()
-    return f"{span} ({grade})" if with_grade and grade else span
+    return f"{span} ({grade})" if grade else span
 
 
 def _span_text(low: Decimal, high: Decimal) -> str:
@@ -185,8 +168,6 @@ def validate_bands(bands: Iterable[Any] | None) -> tuple[Any, ...]:
         lower, upper = _to_decimal(band.lower), _to_decimal(band.upper)
         if not (getattr(band, "grade", "") or "").strip():
             problems.append(f"{where}: grade is required")
-        if not (getattr(band, "label", "") or "").strip():
-            problems.append(f"{where}: label is required")
         if lower is None or upper is None or not (lower.is_finite() and upper.is_finite()):
             problems.append(f"{where}: bounds must be numbers")
             continue
@@ -201,28 +182,28 @@ def validate_bands(bands: Iterable[Any] | None) -> tuple[Any, ...]:
         usable.sort(key=lambda item: (item[0], item[1]))
         lowest, highest = usable[0][0], max(upper for _, upper, _ in usable)
         if lowest != ZERO:
-            problems.append(f"the table must start at 0.00 (lowest band starts at {_bound_text(lowest)})")
+            problems.append(f"the table must start at 0.00 "
+                            f"(lowest band starts at {_bound_text(lowest)})")
         # Compare each band with the furthest-reaching band so far, so nested bands are caught.
-        reach_lower, reach_upper, reach = usable[0]
+        _, reach_upper, reach = usable[0]
         for lower, upper, band in usable[1:]:
             if lower <= reach_upper:
                 both = _span_text(lower, min(upper, reach_upper))
-                problems.append(
-                    f"overlap: {_band_text(reach)} and {_band_text(band)} both cover {both}"
-                )
+                problems.append(f"overlap: {_band_text(reach)} and {_band_text(band)} "
+                                f"both cover {both}")
             elif lower > reach_upper + TWO_PLACES:
                 missing = _span_text(reach_upper + TWO_PLACES, lower - TWO_PLACES)
-                problems.append(
-                    f"gap between {_bound_text(reach_upper)} and {_bound_text(lower)}: "
-                    f"no band covers {missing}"
-                )
+                problems.append(f"gap between {_bound_text(reach_upper)} and {_bound_text(lower)}: "
+                                f"no band covers {missing}")
             if upper > reach_upper:
                 reach_upper, reach = upper, band
         if highest != ONE:
-            problems.append(f"the table must end at 1.00 (highest band ends at {_bound_text(highest)})")
+            problems.append(f"the table must end at 1.00 "
+                            f"(highest band ends at {_bound_text(highest)})")
     if problems:
         raise BandTableError(problems)
-    return tuple(sorted(bands, key=lambda b: (_to_decimal(b.lower), _to_decimal(b.upper)), reverse=True))
+    return tuple(sorted(bands, key=lambda b: (_to_decimal(b.lower), _to_decimal(b.upper)),
+                        reverse=True))
 
 
 def band_for(score: Any, bands: Iterable[Any]) -> Any:
@@ -246,9 +227,6 @@ def cap_for(bands: Iterable[Any]) -> Decimal:
     """Highest score a claim may have without a direct source and two publishers."""
     # Clamped at 0.00 so a one-band table cannot produce a negative cap.
     return round_score(max(_to_decimal(top_band(bands).lower) - TWO_PLACES, ZERO))
-
-
-# --- Claim and profile scores ------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -296,6 +274,19 @@ def _noisy_or(weights: Iterable[Decimal]) -> Decimal:
         return Decimal(1) - math.prod((Decimal(1) - w for w in weights), start=Decimal(1))
 
 
+def _evidence_entry(ev: EvidenceInput, weighed: tuple, reason: str | None) -> dict:
+    base, decay, weight = weighed
+    published_on = _as_date(ev.published_on)
+    return {
+        "id": ev.id if isinstance(ev.id, (int, str)) else str(ev.id),
+        "publisher": ev.publisher, "kind": ev.kind, "reliability": ev.reliability,
+        "stance": ev.stance, "review_status": ev.review_status,
+        "published_on": published_on.isoformat() if published_on else None,
+        "base": _four(base), "decay": _four(decay), "weight": _four(weight),
+        "counted": reason is None, "reason": reason,
+    }
+
+
 def _override(override: Any, override_reason: str | None) -> tuple[Decimal | None, str | None]:
     if override is None:
         return None, None
@@ -305,14 +296,8 @@ def _override(override: Any, override_reason: str | None) -> tuple[Decimal | Non
     return round_score(override), reason
 
 
-def score_claim(
-    evidence: Iterable[EvidenceInput],
-    *,
-    bands: Iterable[Any],
-    as_of: date,
-    override: Any = None,
-    override_reason: str = "",
-) -> tuple[Decimal, dict]:
+def score_claim(evidence: Iterable[EvidenceInput], *, bands: Iterable[Any], as_of: date,
+                override: Any = None, override_reason: str = "") -> tuple[Decimal, dict]:
     """Score a claim from its evidence; return (effective score, explanation)."""
     records = list(evidence)
     for ev in records:
@@ -350,62 +335,33 @@ def score_claim(
     # A direct source anywhere in the reviewed support qualifies, even if a stronger
     # record from the same publisher is the one counted: otherwise adding a record could
     # lower a score. Supporting publishers are distinct after de-duplication.
-    has_direct = any(
-        ev.review_status == "reviewed" and ev.stance == "supports" and ev.kind == "direct"
-        for ev in records
-    )
+    has_direct = any(ev.review_status == "reviewed" and ev.stance == "supports"
+                     and ev.kind == "direct" for ev in records)
     single_publisher = len(supporting) < 2
     cap = cap_for(bands)
     cap_reason = None
     if computed > cap and (not has_direct or single_publisher):
         computed = cap
-        cap_reason = (
-            "no_direct_source_single_publisher"
-            if not has_direct and single_publisher
-            else ("no_direct_source" if not has_direct else "single_publisher")
-        )
+        cap_reason = "_".join(r for r, fails in (("no_direct_source", not has_direct),
+                                                  ("single_publisher", single_publisher)) if fails)
 
     override_score, reason = _override(override, override_reason)
     score = computed if override_score is None else override_score
 
-    explanation = {
+    return score, {
         "policy_version": POLICY_VERSION,
         "as_of": _as_date(as_of).isoformat(),
-        "evidence": [
-            {
-                "id": ev.id if isinstance(ev.id, (int, str)) else str(ev.id),
-                "publisher": ev.publisher,
-                "kind": ev.kind,
-                "reliability": ev.reliability,
-                "stance": ev.stance,
-                "review_status": ev.review_status,
-                "published_on": _as_date(ev.published_on).isoformat() if ev.published_on else None,
-                "base": _four(base),
-                "decay": _four(decay),
-                "weight": _four(weight),
-                "counted": reasons[i] is None,
-                "reason": reasons[i],
-            }
-            for i, (ev, (base, decay, weight)) in enumerate(zip(records, weighed))
-        ],
-        "support": _two(support),
-        "contradiction": _two(contradiction),
-        "raw": _four(raw),
-        "computed": str(computed),
-        "capped": cap_reason is not None,
-        "cap": str(cap),
-        "cap_reason": cap_reason,
-        "no_reviewed_support": no_support,
+        "evidence": [_evidence_entry(ev, weighed[i], reasons[i]) for i, ev in enumerate(records)],
+        "support": _two(support), "contradiction": _two(contradiction), "raw": _four(raw),
+        "computed": str(computed), "capped": cap_reason is not None, "cap": str(cap),
+        "cap_reason": cap_reason, "no_reviewed_support": no_support,
         "override": None if override_score is None else str(override_score),
-        "override_reason": reason,
-        "score": str(score),
+        "override_reason": reason, "score": str(score),
     }
-    return score, explanation
 
 
-def score_profile(
-    claim_scores: Iterable[Any], *, override: Any = None, override_reason: str = ""
-) -> tuple[Decimal, dict]:
+def score_profile(claim_scores: Iterable[Any], *, override: Any = None,
+                  override_reason: str = "") -> tuple[Decimal, dict]:
     """Score a profile as the mean of its verified claims' effective scores (caller filters)."""
     scores = [round_score(s) for s in claim_scores]
     if scores:
@@ -416,13 +372,9 @@ def score_profile(
         mean, computed = None, ZERO
     override_score, reason = _override(override, override_reason)
     score = computed if override_score is None else override_score
-    explanation = {
-        "policy_version": POLICY_VERSION,
-        "claims": len(scores),
-        "mean": None if mean is None else _two(mean),
-        "computed": str(computed),
+    return score, {
+        "policy_version": POLICY_VERSION, "claims": len(scores),
+        "mean": None if mean is None else _two(mean), "computed": str(computed),
         "override": None if override_score is None else str(override_score),
-        "override_reason": reason,
-        "score": str(score),
+        "override_reason": reason, "score": str(score),
     }
-    return score, explanation

@@ -1,6 +1,20 @@
+"""Pages: thin views over `queries`, rendered per the request's audience."""
+
+from django.http import Http404
+from django.shortcuts import render
+
+from . import queries
+from .visibility import Audience
+
+
 def home(request):
-    pass
+    audience = Audience.for_request(request)
+    return render(request, "profiles/home.html", {"profiles": queries.home_profiles(audience)})
 
 
 def profile_detail(request, slug):
-    pass
+    audience = Audience.for_request(request)
+    page = queries.profile_page(audience, slug)
+    if page is None:
+        raise Http404("No such profile.")
+    return render(request, "profiles/profile_detail.html", {"page": page, "profile": page.profile, "audience": audience})

@@ -86,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
+                "profiles.context_processors.alternates",
             ],
         },
     },
@@ -137,6 +138,7 @@ MODELTRANSLATION_LANGUAGES = ("en", "zh-hans")
 MODELTRANSLATION_FALLBACK_LANGUAGES = {"default": ("en", "zh-hans")}
 MODELTRANSLATION_AUTO_POPULATE = False
 
+WHITENOISE_AUTOREFRESH = DEBUG
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
