@@ -126,11 +126,19 @@ def read_documents(text):
 
 
 def normalize_url(url):
-    """The form under which two URLs count as the same source."""
-    parts = urlsplit(url.strip())
+    """The form under which two URLs count as the same source.
+
+    None when the text is not an http or https address with a host.
+    """
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:  # a malformed port or IPv6 address
+        return None
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
-    port = parts.port
+    if scheme not in ("http", "https") or not host or any(c.isspace() for c in url.strip()):
+        return None
     if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
         host = f"{host}:{port}"
     path = parts.path.rstrip("/") if parts.path not in ("", "/") else ""
@@ -362,11 +370,10 @@ def _evidence(check, value, place):
         if url is not None:
             url = check.string(url, f"{here}.url", max_length=1000)
             if url:
-                parts = urlsplit(url)
-                if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+                normal = normalize_url(url)
+                if normal is None:
                     check.error(f"{here}.url", "must be an http:// or https:// address")
                 else:
-                    normal = normalize_url(url)
                     if normal in urls:
                         check.error(f"{here}.url", f"is the same source as {urls[normal]}")
                     urls[normal] = here
@@ -389,7 +396,7 @@ def _evidence(check, value, place):
 
 def _claims(check, value, place, keys):
     claims = []
-    allowed = {"section", "text", "evidence", "verified", "visibility", "score_override"}
+    allowed = {"section", "text", "evidence", "verified", "visibility", "score_override", "retraction"}
     for here, item in check.entries(value, place, allowed):
         links, seen = [], set()
         for there, link in check.entries(item.get("evidence"), f"{here}.evidence", {"key", "note", "stance"}):
@@ -413,6 +420,13 @@ def _claims(check, value, place, keys):
             "visibility": check.enum(item.get("visibility"), f"{here}.visibility", Visibility, default=Visibility.PUBLIC),
             "score_override": check.override(item.get("score_override"), f"{here}.score_override"),
         })  # fmt: skip
+        retraction = check.obj(item.get("retraction"), f"{here}.retraction", {"reason"})
+        if retraction:
+            reason = check.string(retraction.get("reason"), f"{here}.retraction.reason", max_length=2000)
+            if not reason:
+                check.error(f"{here}.retraction.reason", "a retraction needs a reason")
+            # An extension to the format: written only for retracted claims.
+            claims[-1]["retraction"] = {"reason": reason}
     return claims
 
 
@@ -630,6 +644,8 @@ def _write_profile(doc):
             visibility=item["visibility"],
             score_override=Decimal(override["score"]) if override else None,
             override_reason=override["reason"] if override else "",
+            retracted_at=timezone.now() if "retraction" in item else None,
+            retraction_reason=item["retraction"]["reason"] if "retraction" in item else "",
             position=i,
         )
         ClaimEvidence.objects.bulk_create(
@@ -843,20 +859,7 @@ def export_document(profile, bands, audience=STAFF):
             }
             for record in evidence
         ],
-        "claims": [
-            {
-                "section": claim.section,
-                "text": _text(claim, "text"),
-                "evidence": [
-                    {"key": keys[link.evidence_id], "note": _text(link, "note"), "stance": link.stance}
-                    for link in claim.visible_evidence_links
-                ],
-                "verified": claim.verified,
-                "visibility": claim.visibility,
-                "score_override": _override(claim),
-            }
-            for claim in profile.visible_claims
-        ],
+        "claims": [_claim_document(claim, keys) for claim in profile.visible_claims],
         "timeline": [
             {
                 "date": event.date.isoformat(),
@@ -913,6 +916,23 @@ def export_document(profile, bands, audience=STAFF):
             "explanation": _keyed_explanation(profile, keys),
         },
     }
+
+
+def _claim_document(claim, keys):
+    document = {
+        "section": claim.section,
+        "text": _text(claim, "text"),
+        "evidence": [
+            {"key": keys[link.evidence_id], "note": _text(link, "note"), "stance": link.stance}
+            for link in claim.visible_evidence_links
+        ],
+        "verified": claim.verified,
+        "visibility": claim.visibility,
+        "score_override": _override(claim),
+    }
+    if claim.is_retracted:
+        document["retraction"] = {"reason": claim.retraction_reason}
+    return document
 
 
 def _cited_records(profile):
