@@ -1,9 +1,14 @@
 from django.urls import path
 
-from . import views
+from .feeds import UpdatesFeed
+from .views import browse, profile, site
 
 app_name = "profiles"
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("profiles/<slug:slug>/", views.profile_detail, name="detail"),
+    path("", browse.home, name="home"),
+    path("profiles/", browse.profile_list, name="list"),
+    path("profiles/<slug:slug>/", profile.profile_detail, name="detail"),
+    path("facets/<str:facet>/<str:value>/", browse.facet, name="facet"),
+    path("methodology/", site.methodology, name="methodology"),
+    path("feeds/updates.atom", UpdatesFeed(), name="feed"),
 ]

@@ -1,15 +1,10 @@
-"""Pages: thin views over `queries`, rendered per the request's audience."""
+"""The profile page, rendered for the request's audience."""
 
 from django.http import Http404
 from django.shortcuts import render
 
-from . import queries
-from .visibility import Audience
-
-
-def home(request):
-    audience = Audience.for_request(request)
-    return render(request, "profiles/home.html", {"profiles": queries.home_profiles(audience)})
+from .. import queries
+from ..visibility import Audience
 
 
 def profile_detail(request, slug):

@@ -1,0 +1,1 @@
+"""The sitemap: public profiles in both languages."""
