@@ -1,9 +1,8 @@
 """Read paths: what each page needs, fetched in a fixed number of queries."""
 
-from dataclasses import dataclass
-from itertools import groupby
+from dataclasses import dataclass, field
 
-from . import confidence, services
+from . import confidence, services, timeline
 from .models import ProfileStatus
 from .visibility import profile_graph, visible_explanation, visible_profiles
 
@@ -13,6 +12,7 @@ class ClaimView:
     claim: object
     band: confidence.Band
     explanation: dict
+    evidence_entries: list = field(default_factory=list)
 
 
 @dataclass
@@ -20,12 +20,30 @@ class ProfilePage:
     profile: object
     bands: tuple
     band: confidence.Band
-    claims_by_section: list
+    claims: list
     sources: list
+    timeline: object
 
     @property
     def source_count(self):
         return len(self.sources)
+
+    @property
+    def verified_claims(self):
+        return [view for view in self.claims if view.claim.verified and not view.claim.is_retracted]
+
+
+def _claim_view(claim, bands):
+    links = claim.visible_evidence_links
+    explanation = visible_explanation(claim.explanation, [link.evidence_id for link in links]) or {}
+    records = {link.evidence_id: link.evidence for link in links}
+    entries = [dict(entry, record=records.get(entry.get("id"))) for entry in explanation.get("evidence", [])]
+    return ClaimView(
+        claim=claim,
+        band=confidence.band_for(claim.score, bands),
+        explanation=explanation,
+        evidence_entries=entries,
+    )
 
 
 def profile_page(audience, slug):
@@ -34,26 +52,13 @@ def profile_page(audience, slug):
     if profile is None:
         return None
     bands = services.current_bands()
-    claims = [
-        ClaimView(
-            claim=claim,
-            band=confidence.band_for(claim.score, bands),
-            explanation=visible_explanation(
-                claim.explanation, [link.evidence_id for link in claim.visible_evidence_links]
-            ),
-        )
-        for claim in profile.visible_claims
-    ]
-    by_section = [
-        (section, list(items))
-        for section, items in groupby(sorted(claims, key=lambda c: c.claim.position), key=lambda c: c.claim.section)
-    ]
     return ProfilePage(
         profile=profile,
         bands=bands,
         band=confidence.band_for(profile.score, bands),
-        claims_by_section=by_section,
+        claims=[_claim_view(claim, bands) for claim in profile.visible_claims],
         sources=[link.evidence for link in profile.visible_sources],
+        timeline=timeline.layout(profile.visible_timeline),
     )
 
 

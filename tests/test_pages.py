@@ -47,7 +47,7 @@ def test_seed_page_shows_every_section_in_english(client, seed):
     for heading in [
         "Summary", "Domain of operation", "Evidence basis", "Timeline", "Function", "Importance",
         "Operational criticality", "Time horizon", "Watch focus", "Member briefing", "Public view",
-        "Watchpoints", "Limitations", "Frequently asked questions", "Confidence", "3 sources",
+        "Watchpoints", "Limitations", "Frequently asked questions", "Confidence", "3 public sources",
     ]:  # fmt: skip
         assert heading in page, heading
     assert "Tracked as a topic of the internet infrastructure ecosystem" in page
@@ -73,6 +73,42 @@ def test_missing_chinese_text_falls_back_to_english(client, seed):
     assert "Model-collapse paper published" in page
 
 
+def test_text_missing_in_the_active_language_is_marked_as_fallback(client):
+    profile = ProfileFactory(name_en="English only name", summary_zh_hans="只有中文的概要")
+    english = text_of(client.get(f"/en/profiles/{profile.slug}/"))
+    assert '<span lang="zh-hans" class="fallback">只有中文的概要</span>' in english
+    assert "(shown in Simplified Chinese)" in english
+    chinese = text_of(client.get(f"/zh-hans/profiles/{profile.slug}/"))
+    assert '<span lang="en" class="fallback">English only name</span>' in chinese
+    assert '<p class="summary">只有中文的概要</p>' in chinese
+
+
+def test_explanation_names_the_evidence_that_counted(client, seed):
+    recompute_scores(as_of=date(2026, 11, 25))
+    page = text_of(client.get(SEED_URL))
+    # The public-role claim: arXiv's direct B record is 0.72 before decay.
+    assert "weight 0.7200 for kind and reliability" in page
+    assert "BTW Media" in page
+    # The internal analyst note is not cited by a verified claim, and never named.
+    assert "Registry analysts" not in page
+
+
+def test_capped_claim_explains_the_cap(client):
+    claim = ClaimFactory()
+    for _ in range(3):  # three reporting A records: 1 - 0.45³ ≈ 0.91, capped to 0.89
+        ClaimEvidenceFactory(claim=claim, evidence__kind="reporting")
+    recompute_scores()
+    page = text_of(client.get(f"/en/profiles/{claim.profile.slug}/"))
+    assert "Capped at 0.89" in page
+
+
+def test_timeline_is_drawn_as_svg_on_the_server(client, seed):
+    page = text_of(client.get(SEED_URL))
+    assert '<svg class="timeline-svg"' in page
+    assert page.count('<circle cx=') == 3
+    assert "<title>2023-05-27 Model-collapse paper published</title>" in page
+
+
 def test_no_sentence_is_shown_twice(client, seed):
     page = text_of(client.get(SEED_URL))
     for sentence in [
@@ -90,7 +126,9 @@ def test_grade_label_and_score_agree_with_the_band_table(client, seed):
     page = text_of(client.get(SEED_URL))
     assert seed.score == Decimal("0.58")
     # 0.58 falls in the 0.55–0.74 band: B/C, Medium.
-    assert "<strong>B/C</strong> · Medium · 0.58" in page
+    assert '<strong class="badge-grade">B/C</strong>' in page
+    assert '<span class="badge-text">Medium · 0.58</span>' in page
+    assert "Grade B/C (Medium), score 0.58." in page
     assert '<tr class="current" aria-current="true"><td>0.55–0.74</td><td>B/C</td><td>Medium</td></tr>' in page
 
 

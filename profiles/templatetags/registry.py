@@ -1,8 +1,50 @@
+"""Template helpers for showing stored content safely and in the reader's language."""
+
 from django import template
+from django.conf import settings
+from django.utils.html import format_html
+from django.utils.translation import get_language, gettext
 
 from profiles.rendering import render_markdown
 
 register = template.Library()
+
+LANGUAGE_NAMES = dict(settings.LANGUAGES)
+
+
+def _column(language):
+    return language.replace("-", "_")
+
+
+def text_language(obj, field):
+    """The language in which `obj.field` will be shown: the active one, or the fallback."""
+    active = get_language() or settings.LANGUAGE_CODE
+    if getattr(obj, f"{field}_{_column(active)}", ""):
+        return active
+    for code, _name in settings.LANGUAGES:
+        if code != active and getattr(obj, f"{field}_{_column(code)}", ""):
+            return code
+    return active
+
+
+@register.simple_tag
+def bilingual(obj, field, markdown=False):
+    """A translated field, marked with its language when it falls back to the other one."""
+    value = getattr(obj, field, "") or ""
+    shown_in = text_language(obj, field)
+    body = render_markdown(value) if markdown else value
+    if shown_in == (get_language() or settings.LANGUAGE_CODE):
+        return format_html("{}", body)
+    marker = gettext("shown in %(language)s") % {"language": LANGUAGE_NAMES.get(shown_in, shown_in)}
+    tag = "div" if markdown else "span"
+    return format_html(
+        '<{} lang="{}" class="fallback">{}</{}> <span class="fallback-marker">({})</span>',
+        tag,
+        shown_in,
+        body,
+        tag,
+        marker,
+    )
 
 
 @register.filter
