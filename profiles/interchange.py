@@ -21,8 +21,9 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit, urlunsplit
 
+from django.conf import settings
 from django.db import DatabaseError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from . import confidence, services
 from .models import (
@@ -58,6 +59,7 @@ from .visibility import STAFF, profile_graphs, visible_explanation
 FORMAT = "registry-profile/1"
 LANGUAGES = ("en", "zh-hans")
 SLUG_RE = re.compile(r"^[a-z0-9-]{1,100}\Z")
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
 
 
 class InterchangeError(Exception):
@@ -189,7 +191,7 @@ class _Checker:
             return default
         if not isinstance(value, str):
             self.error(place, "must be a string")
-            return default
+            return default if not required else None
         value = value.strip()
         if required and not value:
             self.error(place, "must not be empty")
@@ -223,7 +225,7 @@ class _Checker:
             if default is None:
                 self.error(place, "is required")
             return default
-        if value not in choices.values:
+        if not isinstance(value, str) or value not in choices.values:
             allowed = ", ".join(choices.values)
             self.error(place, f'unknown value "{value}" (allowed: {allowed})')
             return default
@@ -240,7 +242,7 @@ class _Checker:
                 self.error(place, "is required")
             return None
         try:
-            if not isinstance(value, str) or len(value) != 10:
+            if not isinstance(value, str) or not DATE_RE.match(value):
                 raise ValueError
             return date.fromisoformat(value).isoformat()
         except ValueError:
@@ -265,9 +267,16 @@ class _Checker:
             self.error(f"{place}.score", "must be a number from 0 to 1")
         else:
             try:
-                score = confidence.round_score(raw)
-            except (confidence.ScoreError, InvalidOperation, ValueError):
-                self.error(f"{place}.score", f"score {raw} is outside 0.00–1.00")
+                number = Decimal(str(raw))
+            except InvalidOperation:
+                number = None
+            if number is None or not number.is_finite():
+                self.error(f"{place}.score", "must be a number from 0 to 1")
+            else:
+                try:
+                    score = confidence.round_score(number)
+                except confidence.ScoreError:
+                    self.error(f"{place}.score", f"score {raw} is outside 0.00–1.00")
         reason = self.string(value.get("reason"), f"{place}.reason", max_length=2000)
         if not reason:
             self.error(f"{place}.reason", "an override needs a reason")
@@ -276,7 +285,7 @@ class _Checker:
     def keys(self, value, place, known):
         keys = []
         for i, key in enumerate(self.items(value, place)):
-            if key not in known:
+            if not isinstance(key, str) or key not in known:
                 self.error(f"{place}[{i}]", f"unknown evidence key {json.dumps(key, ensure_ascii=False)}")
             else:
                 keys.append(key)
@@ -401,7 +410,7 @@ def _claims(check, value, place, keys):
         links, seen = [], set()
         for there, link in check.entries(item.get("evidence"), f"{here}.evidence", {"key", "note", "stance"}):
             key = link.get("key")
-            if key not in keys:
+            if not isinstance(key, str) or key not in keys:
                 check.error(there, f"unknown evidence key {json.dumps(key, ensure_ascii=False)}")
                 continue
             if key in seen:
@@ -486,7 +495,9 @@ def _relationships(check, value, place, keys, slug):
         elif target == slug:
             check.error(f"{here}.target", "a profile cannot be related to itself")
         kind = check.enum(item.get("kind"), f"{here}.kind", RelationshipKind, default=RelationshipKind.SEE_ALSO)
-        if (target, kind) in seen:
+        if not isinstance(target, str):
+            target = None
+        elif (target, kind) in seen:
             check.error(here, f'the relationship "{kind}" to "{target}" is listed twice')
         seen.add((target, kind))
         relationships.append({
@@ -520,10 +531,12 @@ def validate_documents(documents):
         if doc is None:
             continue
         slug = doc["slug"]
-        if slug in places_by_slug:
-            errors.append(f'{place}.slug: "{slug}" appears twice in this file (also {places_by_slug[slug]})')
-        places_by_slug[slug] = place
+        if isinstance(slug, str) and SLUG_RE.match(slug):
+            if slug in places_by_slug:
+                errors.append(f'{place}.slug: "{slug}" appears twice in this file (also {places_by_slug[slug]})')
+            places_by_slug[slug] = place
         docs.append((place, doc))
+    errors.extend(_conflicting_sources(docs))
     targets = {
         rel["target"] for _, doc in docs for rel in doc["relationships"] if isinstance(rel["target"], str)
     }
@@ -533,6 +546,32 @@ def validate_documents(documents):
             if isinstance(rel["target"], str) and rel["target"] not in known and rel["target"] != doc["slug"]:
                 errors.append(f'{place}.relationships[{i}].target: unknown profile "{rel["target"]}"')
     return [doc for _, doc in docs], errors
+
+
+def _conflicting_sources(docs):
+    """One source (by normalised URL) must be described the same way throughout a file."""
+    errors, seen = [], {}
+    for place, doc in docs:
+        for i, item in enumerate(doc["evidence"]):
+            normal = normalize_url(item["url"]) if item["url"] else None
+            if not normal:
+                continue
+            description = {name: value for name, value in item.items() if name not in ("key", "url")}
+            first = seen.setdefault(normal, (place, f"{place}.evidence[{i}]", description))
+            # Repeats inside one document are reported by validate_document already.
+            if first[0] != place and first[2] != description:
+                errors.append(
+                    f"{place}.evidence[{i}]: describes the source {item['url']} differently from {first[1]}"
+                )
+    return errors
+
+
+def _comparable(doc):
+    """A document with evidence URLs in normalised form, for change detection."""
+    if doc is None:
+        return None
+    evidence = [dict(item, url=normalize_url(item["url"]) if item["url"] else None) for item in doc["evidence"]]
+    return dict(doc, evidence=evidence)
 
 
 # Applying --------------------------------------------------------------------
@@ -557,7 +596,7 @@ def import_documents(docs, *, dry_run=False, progress=None):
             changed = []
             for done, doc in enumerate(docs, start=1):
                 current = existing.get(doc["slug"])
-                if current == doc:
+                if _comparable(current) == _comparable(doc):
                     report.unchanged.append(doc["slug"])
                 else:
                     changed.append(doc)
@@ -722,7 +761,8 @@ def _write_evidence(profile, items):
     """Create or update the document's evidence records; return them by key.
 
     A record with a URL is found by its normalised URL anywhere in the
-    registry; one without is found by its key among this profile's sources.
+    registry (keeping the spelling it was first stored with); one without is
+    found by its key among this profile's sources.
     """
     by_url = {
         record.normalized_url: record
@@ -736,18 +776,20 @@ def _write_evidence(profile, items):
     records = {}
     for item in items:
         fields = _evidence_fields(item)
-        record = by_url.get(fields["normalized_url"]) if fields["normalized_url"] else None
-        if record is None and not fields["normalized_url"]:
-            candidate = by_key.get(item["key"])
-            if candidate is not None and not candidate.normalized_url:
-                record = candidate
+        if fields["normalized_url"]:
+            record = by_url.get(fields["normalized_url"])
+        else:
+            record = by_key.get(item["key"])
+            record = record if record is not None and not record.normalized_url else None
         if record is None:
             record = EvidenceRecord.objects.create(**fields)
-        elif any(getattr(record, name) != value for name, value in fields.items()):
-            for name, value in fields.items():
-                setattr(record, name, value)
-            record.updated_at = timezone.now()
-            record.save()
+        else:
+            fields["url"] = record.url or fields["url"]
+            if any(getattr(record, name) != value for name, value in fields.items()):
+                for name, value in fields.items():
+                    setattr(record, name, value)
+                record.updated_at = timezone.now()
+                record.save()
         records[item["key"]] = record
     return records
 
@@ -800,7 +842,8 @@ def _text(obj, name):
 
 def export_documents(audience=STAFF, queryset=None):
     """Yield the canonical document of every profile the audience may see."""
-    bands = services.current_bands()
+    with translation.override(settings.LANGUAGE_CODE):  # labels in one language: stable bytes
+        bands = services.current_bands()
     for profile in profile_graphs(audience, queryset):
         yield export_document(profile, bands, audience)
 
@@ -809,9 +852,15 @@ def export_document(profile, bands, audience=STAFF):
     """One profile graph (from `visibility.profile_graph`) as a canonical document."""
     keys = {link.evidence_id: link.key for link in profile.visible_sources}
     evidence = [link.evidence for link in profile.visible_sources]
+    used = set(keys.values())
     for record in _cited_records(profile):
         if record.pk not in keys:
-            keys[record.pk] = f"e{record.pk}"
+            # Cited but not listed among the profile's sources: give it a fresh key.
+            key = f"e{record.pk}"
+            while key in used:
+                key += "-cited"
+            keys[record.pk] = key
+            used.add(key)
             evidence.append(record)
     band = confidence.band_for(profile.score, bands)
     briefing = profile.visible_briefing
@@ -913,7 +962,7 @@ def export_document(profile, bands, audience=STAFF):
             "score": str(profile.score),
             "grade": band.grade,
             "label": band.label,
-            "explanation": _keyed_explanation(profile, keys),
+            "explanation": _keyed_explanation(profile, keys, audience),
         },
     }
 
@@ -953,7 +1002,7 @@ def _override(obj):
     return {"score": str(obj.score_override), "reason": obj.override_reason}
 
 
-def _keyed_explanation(profile, keys):
+def _keyed_explanation(profile, keys, audience):
     """The profile's explanation, with each claim's evidence named by document key.
 
     Database ids would differ between registries; keys keep export stable.
@@ -969,6 +1018,8 @@ def _keyed_explanation(profile, keys):
             ]
         claim_explanations.append({"section": claim.section, **(shown or {})})
     explanation["claim_scores"] = claim_explanations
+    if not audience.is_staff:
+        explanation.pop("claims", None)  # would count claims this audience may not see
     return explanation
 
 

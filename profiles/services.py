@@ -10,11 +10,13 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from . import confidence
 from .models import Claim, ClaimEvidence, ConfidenceBand, Profile
 
 SCORE_FIELDS = ["computed_score", "score", "policy_version", "explanation"]
+PROFILE_SCORE_FIELDS = [*SCORE_FIELDS, "updated_at"]
 
 
 def current_bands():
@@ -63,17 +65,19 @@ def _scoring_queryset():
 
 
 def _apply_score(obj, score, explanation):
-    changed = obj.score != score or obj.explanation != explanation
+    """Store a score on a claim or profile; return (anything changed, score moved)."""
+    moved = obj.score != score
+    changed = moved or obj.explanation != explanation
     obj.computed_score = confidence.round_score(explanation["computed"])
     obj.score = score
     obj.policy_version = confidence.POLICY_VERSION
     obj.explanation = explanation
-    return changed
+    return changed, moved
 
 
 def _score_profile(profile, bands, as_of):
-    changed_claims = []
-    verified_scores = []
+    """Score a profile's claims and the profile; return (claims to save, profile changed)."""
+    changed_claims, verified_scores, moved = [], [], False
     for claim in profile.scoring_claims:
         score, explanation = confidence.score_claim(
             _evidence_inputs(claim),
@@ -82,15 +86,21 @@ def _score_profile(profile, bands, as_of):
             override=claim.score_override,
             override_reason=claim.override_reason,
         )
-        if _apply_score(claim, score, explanation):
+        claim_changed, claim_moved = _apply_score(claim, score, explanation)
+        if claim_changed:
             changed_claims.append(claim)
+        moved |= claim_moved
         if claim.verified and not claim.is_retracted:
             verified_scores.append(score)
     score, explanation = confidence.score_profile(
         verified_scores, override=profile.score_override, override_reason=profile.override_reason
     )
-    profile_changed = _apply_score(profile, score, explanation)
-    return changed_claims, profile_changed
+    profile_changed, profile_moved = _apply_score(profile, score, explanation)
+    if moved or profile_moved:
+        # Readers see scores, so a moved score is an update (feeds and sync key on it);
+        # an explanation that only records a later day is not.
+        profile.updated_at = timezone.now()
+    return changed_claims, profile_changed or moved
 
 
 def recompute_scores(profiles=None, *, as_of=None, bands=None):
@@ -116,7 +126,7 @@ def recompute_scores(profiles=None, *, as_of=None, bands=None):
                 Claim.objects.bulk_update(claims_to_save, SCORE_FIELDS)
                 claims_to_save = []
         Claim.objects.bulk_update(claims_to_save, SCORE_FIELDS, batch_size=1000)
-        Profile.objects.bulk_update(profiles_to_save, SCORE_FIELDS, batch_size=1000)
+        Profile.objects.bulk_update(profiles_to_save, PROFILE_SCORE_FIELDS, batch_size=1000)
         changed = len(profiles_to_save)
     return changed
 

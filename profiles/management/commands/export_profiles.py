@@ -3,8 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from profiles.interchange import export_documents, write_documents
-from profiles.models import Profile
-from profiles.visibility import ANONYMOUS, MEMBER, STAFF
+from profiles.visibility import ANONYMOUS, MEMBER, STAFF, visible_profiles
 
 AUDIENCES = {"staff": STAFF, "member": MEMBER, "anonymous": ANONYMOUS}
 
@@ -26,11 +25,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, slug, output, jsonl, audience, **options):
-        profiles = Profile.objects.all()
+        profiles = visible_profiles(AUDIENCES[audience])
         if slug:
             profiles = profiles.filter(slug=slug)
             if not profiles.exists():
-                raise CommandError(f'no profile with the slug "{slug}"')
+                raise CommandError(f'no profile with the slug "{slug}" that the {audience} audience may see')
         documents = export_documents(AUDIENCES[audience], profiles)
         single = bool(slug) and not jsonl
         if output:
