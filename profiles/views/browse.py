@@ -1,20 +1,48 @@
-"""Browsing: the home page, the profile list with filters and search, facet pages."""
+"""Browsing: the home page, the profile list with filters and search, facet pages.
+
+Thin: parse the request, ask `browsing` (which asks `visibility` and `search`), render.
+"""
 
 from django.http import Http404
 from django.shortcuts import render
 
-from .. import queries
+from .. import browsing, services
 from ..visibility import Audience
 
 
 def home(request):
     audience = Audience.for_request(request)
-    return render(request, "profiles/home.html", {"profiles": queries.home_profiles(audience)})
+    overview = browsing.home_overview(audience, bands=services.current_bands())
+    return render(request, "profiles/home.html", {"overview": overview})
 
 
 def profile_list(request):
-    raise Http404  # to be built: filters, search, pagination
+    audience = Audience.for_request(request)
+    bands = services.current_bands()
+    browse = browsing.read_browse_request(request.GET, audience=audience, bands=bands)
+    result = browsing.browse_profiles(audience, browse, bands=bands)
+    return render(
+        request,
+        "profiles/profile_list.html",
+        {"browse": browse, "result": result, "page_obj": result.page},
+    )
 
 
 def facet(request, facet, value):
-    raise Http404  # to be built
+    if facet not in browsing.FACETS:
+        raise Http404("No such facet.")
+    audience = Audience.for_request(request)
+    page = browsing.facet_page(audience, facet, value, page=request.GET.get("page"), bands=services.current_bands())
+    if page is None:
+        raise Http404("No visible profile has this value.")
+    return render(
+        request,
+        "profiles/facet.html",
+        {
+            "facet": facet,
+            "facet_label": browsing.facet_label(facet),
+            "value": value,
+            "page_obj": page,
+            "list_url": browsing.list_url(**{facet: value}),
+        },
+    )
