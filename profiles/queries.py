@@ -3,8 +3,7 @@
 from dataclasses import dataclass, field
 
 from . import confidence, services, timeline
-from .models import ProfileStatus
-from .visibility import profile_graph, visible_explanation, visible_profiles
+from .visibility import profile_graph, visible_explanation
 
 
 @dataclass
@@ -60,8 +59,3 @@ def profile_page(audience, slug):
         sources=[link.evidence for link in profile.visible_sources],
         timeline=timeline.layout(profile.visible_timeline),
     )
-
-
-def home_profiles(audience, *, limit=50):
-    """The newest visible profiles for the home page."""
-    return visible_profiles(audience).filter(status=ProfileStatus.PUBLISHED).order_by("-updated_at")[:limit]
