@@ -19,6 +19,29 @@ SCORE_FIELDS = ["computed_score", "score", "policy_version", "explanation"]
 PROFILE_SCORE_FIELDS = [*SCORE_FIELDS, "updated_at"]
 
 
+# The seed page's band table, in both languages: (lower, upper, grade, label en/zh, description en/zh).
+DEFAULT_BAND_ROWS = [
+    ("0.90", "1.00", "A", "High", "高", "direct sources", "直接来源"),
+    ("0.75", "0.89", "A/B", "Strong", "强", "", ""),
+    ("0.55", "0.74", "B/C", "Medium", "中", "", ""),
+    ("0.35", "0.54", "C/D", "Weak–medium", "弱至中", "", ""),
+    ("0.10", "0.34", "D", "Weak signal", "弱信号", "", ""),
+    ("0.00", "0.09", "D", "Internal monitoring", "内部监测", "", ""),
+]
+
+
+def ensure_band_table():
+    """Install the default band table if there is none (a fresh or flushed database)."""
+    if ConfidenceBand.objects.exists():
+        return False
+    replace_band_table(
+        {"lower": lower, "upper": upper, "grade": grade, "label_en": label_en, "label_zh_hans": label_zh,
+         "description_en": description_en, "description_zh_hans": description_zh}
+        for lower, upper, grade, label_en, label_zh, description_en, description_zh in DEFAULT_BAND_ROWS
+    )  # fmt: skip
+    return True
+
+
 def current_bands():
     """The band table as `confidence.Band`s, highest first (one query)."""
     return tuple(
@@ -145,6 +168,9 @@ def replace_band_table(rows):
     `confidence.BandTableError` naming each gap or overlap, and nothing changes.
     """
     rows = [dict(row, lower=Decimal(str(row["lower"])), upper=Decimal(str(row["upper"]))) for row in rows]
+    for row in rows:
+        row["label"] = row.get("label_en", "")  # the untranslated column mirrors English
+        row["description"] = row.get("description_en", "")
     bands = confidence.validate_bands(
         confidence.Band(
             lower=row["lower"],
@@ -162,6 +188,8 @@ def replace_band_table(rows):
                 lower=row["lower"],
                 upper=row["upper"],
                 grade=row["grade"],
+                label=row["label"],
+                description=row["description"],
                 label_en=row.get("label_en", ""),
                 label_zh_hans=row.get("label_zh_hans", ""),
                 description_en=row.get("description_en", ""),

@@ -137,3 +137,13 @@ def test_an_overlapping_band_table_is_refused():
     with pytest.raises(confidence.BandTableError) as error:
         replace_band_table(default_rows(r1={"lower": "0.70"}))
     assert "overlap" in str(error.value)
+
+
+def test_an_empty_band_table_is_reinstated_with_the_defaults():
+    from profiles.services import ensure_band_table
+
+    assert ensure_band_table() is False  # the migration installed it already
+    ConfidenceBand.objects.all().delete()
+    assert ensure_band_table() is True
+    assert [(str(b.lower), b.grade, b.label) for b in current_bands()][0] == ("0.90", "A", "High")
+    assert ConfidenceBand.objects.get(grade="A").label_zh_hans == "高"

@@ -8,8 +8,8 @@ from django.core.management import call_command
 
 from profiles.roles import create_or_update_user
 
-# serialized_rollback keeps the band table the migrations create across transactional tests.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+# A live server needs committed data; load_demo reinstates the band table a flush removes.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SEED = "ai-data-exhaustion-model-collapse"
 EXCHANGE = "northbridge-internet-exchange"

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from profiles.interchange import InterchangeError, import_text
 from profiles.roles import create_or_update_user, ensure_role_groups
+from profiles.services import ensure_band_table
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 DEMO_ACCOUNTS = (("demo-member", "member"), ("demo-analyst", "analyst"), ("demo-editor", "editor"))
@@ -26,6 +27,7 @@ class Command(BaseCommand):
         # One array so that relationships resolve across files, all or nothing.
         text = "[" + ",".join(path.read_text(encoding="utf-8") for path in files) + "]"
         with transaction.atomic():
+            ensure_band_table()
             try:
                 report = import_text(text)
             except InterchangeError as exc:
