@@ -4,10 +4,12 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from profiles.sitemaps import SITEMAPS
-from profiles.views import site
+from profiles.views import accounts, site
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/login/", accounts.LoginView.as_view(), name="login"),
+    path("accounts/logout/", accounts.LogoutView.as_view(), name="logout"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("robots.txt", site.robots_txt, name="robots"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),

@@ -243,3 +243,29 @@ def test_demo_data_loads_and_its_pages_render(client):
     for profile in Profile.objects.filter(status=ProfileStatus.PUBLISHED):
         for language in ("en", "zh-hans"):
             assert client.get(f"/{language}/profiles/{profile.slug}/").status_code == 200
+
+
+def test_login_page_speaks_the_language_of_the_page_to_return_to(client):
+    chinese = text_of(client.get(f"/accounts/login/?next=/zh-hans/profiles/{SEED_SLUG}/"))
+    assert '<html lang="zh-hans">' in chinese
+    assert "用户名" in chinese and "密码" in chinese
+    english = text_of(client.get(f"/accounts/login/?next=/en/profiles/{SEED_SLUG}/"))
+    assert '<html lang="en">' in english
+    assert "Username" in english
+
+
+def test_login_returns_to_the_profile_and_logout_keeps_the_language(client, seed):
+    membership = MembershipFactory()
+    response = client.post(
+        "/accounts/login/",
+        {"username": membership.user.username, "password": "a-long-test-password", "next": SEED_URL.replace("/en/", "/zh-hans/")},
+    )
+    assert response.headers["Location"] == f"/zh-hans/profiles/{SEED_SLUG}/"
+    response = client.post("/accounts/logout/", {"next": f"/zh-hans/profiles/{SEED_SLUG}/"})
+    assert response.headers["Location"] == f"/zh-hans/profiles/{SEED_SLUG}/"
+    assert "登录后可解锁完整档案简报和来源说明" in text_of(client.get(response.headers["Location"]))
+
+
+def test_login_ignores_a_next_url_on_another_site(client):
+    page = text_of(client.get("/accounts/login/?next=https://evil.example/zh-hans/"))
+    assert '<html lang="en">' in page

@@ -1,0 +1,27 @@
+"""Login and logout in the language of the page the reader came from."""
+
+from django.contrib.auth import views as auth_views
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+
+
+class _SpeaksLanguageOfNext:
+    """`/accounts/…` has no language prefix: take the one of the page to return to."""
+
+    def dispatch(self, request, *args, **kwargs):
+        next_url = request.POST.get("next") or request.GET.get("next") or ""
+        language = None
+        if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+            language = translation.get_language_from_path(next_url)
+        if language:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return super().dispatch(request, *args, **kwargs)
+
+
+class LoginView(_SpeaksLanguageOfNext, auth_views.LoginView):
+    pass
+
+
+class LogoutView(_SpeaksLanguageOfNext, auth_views.LogoutView):
+    pass
