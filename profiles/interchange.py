@@ -23,11 +23,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
+from django.db.models import F
 from django.utils import timezone, translation
 
 from . import confidence, services
 from .models import (
     Briefing,
+    ChangeAction,
     Claim,
     ClaimEvidence,
     ClaimSection,
@@ -607,8 +609,16 @@ def import_documents(docs, *, dry_run=False, progress=None):
             profiles = {p.slug: p for p in Profile.objects.filter(slug__in=[d["slug"] for d in docs])}
             for doc in changed:
                 _write_relationships(profiles[doc["slug"]], doc)
+            services.record_changes(
+                services.change_entry(
+                    profiles[doc["slug"]],
+                    ChangeAction.UPDATED if doc["slug"] in existing else ChangeAction.CREATED,
+                    public_before=existing.get(doc["slug"], {}).get("status") == ProfileStatus.PUBLISHED,
+                )
+                for doc in changed
+            )
             if changed:
-                services.recompute_scores([profiles[doc["slug"]] for doc in changed])
+                services.recompute_scores([profiles[doc["slug"]] for doc in changed], record=False)
                 _recompute_sharers(changed, profiles)
             if dry_run:
                 transaction.set_rollback(True)
@@ -659,6 +669,8 @@ def _write_profile(doc):
         "updated_at": timezone.now(),
     }
     profile, created = Profile.objects.update_or_create(slug=doc["slug"], defaults=fields)
+    if not created:
+        Profile.objects.filter(pk=profile.pk).update(version=F("version") + 1)
     if doc["status"] == ProfileStatus.PUBLISHED and profile.published_at is None:
         profile.published_at = profile.updated_at
         profile.save(update_fields=["published_at"])

@@ -194,6 +194,9 @@ class Profile(ScoredMixin):
     updated_at = models.DateTimeField(default=timezone.now, db_index=True)
     published_at = models.DateTimeField(null=True, blank=True)
     last_reviewed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(
+        default=1, help_text=_("Raised by every saved change; a save based on an older version is refused.")
+    )
 
     class Meta:
         ordering = ["slug"]
@@ -495,3 +498,73 @@ class Membership(models.Model):
 
     def is_active_at(self, when):
         return self.valid_until > when
+
+
+class ProfileTransition(models.Model):
+    """One move of a profile through the workflow: who moved it, from where to where, when."""
+
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=20, choices=ProfileStatus.choices)
+    to_status = models.CharField(max_length=20, choices=ProfileStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.profile_id}: {self.from_status} → {self.to_status}"
+
+
+class ChangeAction(models.TextChoices):
+    CREATED = "created", _("Created")
+    UPDATED = "updated", _("Updated")
+    DELETED = "deleted", _("Deleted")
+
+
+class ProfileChange(models.Model):
+    """An entry of the changes feed; outlives its profile as a tombstone.
+
+    `public_before`/`public_after` say whether anonymous readers could see the
+    profile before and after the change, so a reader's feed can show a profile
+    leaving the public set as a deletion without revealing drafts.
+    """
+
+    profile = models.ForeignKey(Profile, null=True, blank=True, on_delete=models.SET_NULL, related_name="changes")
+    slug = models.CharField(max_length=100, db_index=True)
+    action = models.CharField(max_length=20, choices=ChangeAction.choices)
+    public_before = models.BooleanField(default=False)
+    public_after = models.BooleanField(default=False)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [choices_check("action", ChangeAction, "profile_change_action_valid")]
+
+    def __str__(self):
+        return f"#{self.pk} {self.action} {self.slug}"
+
+
+class ApiToken(models.Model):
+    """A key for the API. Only its SHA-256 is stored; the key is shown once, on creation."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, blank=True)
+    prefix = models.CharField(max_length=12, db_index=True, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.prefix}… ({self.user})"
+
+    @property
+    def is_active(self):
+        return self.revoked_at is None

@@ -13,10 +13,27 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from . import confidence
-from .models import Claim, ClaimEvidence, ConfidenceBand, Profile
+from .models import ChangeAction, Claim, ClaimEvidence, ConfidenceBand, Profile, ProfileChange
+from .visibility import is_public
 
 SCORE_FIELDS = ["computed_score", "score", "policy_version", "explanation"]
-PROFILE_SCORE_FIELDS = [*SCORE_FIELDS, "updated_at"]
+PROFILE_SCORE_FIELDS = [*SCORE_FIELDS, "updated_at", "version"]
+
+
+def change_entry(profile, action, *, public_before):
+    """An unsaved changes-feed entry for a profile as it is now."""
+    return ProfileChange(
+        profile=profile if action != ChangeAction.DELETED else None,
+        slug=profile.slug,
+        action=action,
+        public_before=public_before,
+        public_after=is_public(profile) if action != ChangeAction.DELETED else False,
+    )
+
+
+def record_changes(entries):
+    """Append entries to the changes feed, in order."""
+    ProfileChange.objects.bulk_create(list(entries))
 
 
 # The seed page's band table, in both languages: (lower, upper, grade, label en/zh, description en/zh).
@@ -119,18 +136,22 @@ def _score_profile(profile, bands, as_of):
         verified_scores, override=profile.score_override, override_reason=profile.override_reason
     )
     profile_changed, profile_moved = _apply_score(profile, score, explanation)
-    if moved or profile_moved:
+    moved |= profile_moved
+    if moved:
         # Readers see scores, so a moved score is an update (feeds and sync key on it);
         # an explanation that only records a later day is not.
         profile.updated_at = timezone.now()
-    return changed_claims, profile_changed or moved
+        profile.version += 1
+    return changed_claims, profile_changed or moved, moved
 
 
-def recompute_scores(profiles=None, *, as_of=None, bands=None):
+def recompute_scores(profiles=None, *, as_of=None, bands=None, record=True):
     """Recompute and store the scores of these profiles (all when None).
 
     Returns the number of profiles whose score or explanation changed. Rows
     are written only when something changed, so recomputing twice is a no-op.
+    A moved score is an update for the changes feed unless `record` is False
+    (the caller has recorded the change already).
     """
     as_of = as_of or date.today()
     bands = bands or current_bands()
@@ -139,17 +160,20 @@ def recompute_scores(profiles=None, *, as_of=None, bands=None):
         queryset = queryset.filter(pk__in=[p.pk if isinstance(p, Profile) else p for p in profiles])
     changed = 0
     with transaction.atomic():
-        claims_to_save, profiles_to_save = [], []
+        claims_to_save, profiles_to_save, changes = [], [], []
         for profile in queryset.iterator(chunk_size=500):
-            changed_claims, profile_changed = _score_profile(profile, bands, as_of)
+            changed_claims, profile_changed, moved = _score_profile(profile, bands, as_of)
             claims_to_save.extend(changed_claims)
             if profile_changed:
                 profiles_to_save.append(profile)
+            if moved and record:
+                changes.append(change_entry(profile, ChangeAction.UPDATED, public_before=is_public(profile)))
             if len(claims_to_save) >= 1000:
                 Claim.objects.bulk_update(claims_to_save, SCORE_FIELDS)
                 claims_to_save = []
         Claim.objects.bulk_update(claims_to_save, SCORE_FIELDS, batch_size=1000)
         Profile.objects.bulk_update(profiles_to_save, PROFILE_SCORE_FIELDS, batch_size=1000)
+        record_changes(changes)
         changed = len(profiles_to_save)
     return changed
 

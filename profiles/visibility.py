@@ -103,6 +103,11 @@ def visible_profiles(audience):
     return profiles.filter(status=ProfileStatus.PUBLISHED)
 
 
+def is_public(profile):
+    """Whether anonymous readers may open this profile (no query)."""
+    return profile.status == ProfileStatus.PUBLISHED
+
+
 def visible_evidence(audience):
     evidence = EvidenceRecord.objects.all()
     if audience.is_staff:

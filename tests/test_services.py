@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from profiles import confidence
-from profiles.models import ConfidenceBand, EvidenceKind, Reliability, ReviewStatus
+from profiles.models import ConfidenceBand, EvidenceKind, Profile, Reliability, ReviewStatus
 from profiles.services import current_bands, recompute_for_evidence, recompute_scores, replace_band_table
 
 from .factories import ClaimEvidenceFactory, ClaimFactory, EvidenceFactory, ProfileFactory
@@ -147,3 +147,25 @@ def test_an_empty_band_table_is_reinstated_with_the_defaults():
     assert ensure_band_table() is True
     assert [(str(b.lower), b.grade, b.label) for b in current_bands()][0] == ("0.90", "A", "High")
     assert ConfidenceBand.objects.get(grade="A").label_zh_hans == "高"
+
+
+def test_imports_and_score_moves_are_recorded_for_the_changes_feed(seed_document):
+    import json
+
+    from profiles.interchange import import_text
+    from profiles.models import ProfileChange
+
+    import_text(json.dumps(seed_document))
+    entries = list(ProfileChange.objects.values_list("slug", "action", "public_before", "public_after"))
+    assert entries[0] == (seed_document["slug"], "created", False, True)
+    count, version = ProfileChange.objects.count(), Profile.objects.get().version
+
+    import_text(json.dumps(seed_document))  # the same document: nothing changes
+    assert ProfileChange.objects.count() == count
+    assert Profile.objects.get().version == version
+
+    seed_document["status"] = "draft"
+    import_text(json.dumps(seed_document))
+    last = ProfileChange.objects.last()
+    assert (last.action, last.public_before, last.public_after) == ("updated", True, False)
+    assert Profile.objects.get().version > version
