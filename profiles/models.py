@@ -511,6 +511,9 @@ class ProfileTransition(models.Model):
     )
     at = models.DateTimeField(default=timezone.now)
     note = models.TextField(blank=True)
+    public_snapshot = models.JSONField(
+        null=True, blank=True, help_text=_("On publication: the public sections as published, to compare the next with.")
+    )
 
     class Meta:
         ordering = ["at", "id"]

@@ -158,14 +158,17 @@ def _by_level(queryset, audience):
     return queryset.filter(visibility__in=audience.levels)
 
 
-def profile_graph_queryset(audience):
+def profile_graph_queryset(audience, *, as_if_published=False):
     """Visible profiles with every visible part prefetched into `visible_*` lists.
 
     Iterating the result runs a fixed number of queries whatever the size of
     each profile, so pages and endpoints can render without further queries.
+    `as_if_published` drops the status rule only (for staff previews and
+    publication snapshots): every part is still filtered for the audience.
     """
     evidence = visible_evidence(audience)
-    return visible_profiles(audience).prefetch_related(
+    profiles = Profile.objects.all() if as_if_published else visible_profiles(audience)
+    return profiles.prefetch_related(
         Prefetch("topic_links", queryset=ProfileTopic.objects.all(), to_attr="topics_list"),
         Prefetch(
             "evidence_links",
@@ -209,9 +212,9 @@ def profile_graph_queryset(audience):
     )
 
 
-def profile_graph(audience, slug):
+def profile_graph(audience, slug, *, as_if_published=False):
     """The profile with this slug as the audience may see it, or None."""
-    return profile_graph_queryset(audience).filter(slug=slug).first()
+    return profile_graph_queryset(audience, as_if_published=as_if_published).filter(slug=slug).first()
 
 
 def profile_graphs(audience, queryset=None):

@@ -1,0 +1,146 @@
+"""The workflow: each move, who may make it, and what publishing records."""
+
+import pytest
+
+from profiles.models import ProfileChange, ProfileStatus, TimelineEvent, TimelineKind
+from profiles.publishing import TransitionError, transition
+from profiles.roles import assign_role
+
+from .factories import ClaimFactory, ProfileFactory, StaffFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def user_with_role(role, **kwargs):
+    return assign_role(UserFactory(**kwargs), role)
+
+
+@pytest.fixture
+def analyst():
+    return user_with_role("analyst")
+
+
+@pytest.fixture
+def editor():
+    return user_with_role("editor")
+
+
+@pytest.fixture
+def draft():
+    profile = ProfileFactory(status=ProfileStatus.DRAFT, summary_en="First summary.")
+    ClaimFactory(profile=profile, text_en="A public claim.")
+    return profile
+
+
+def test_analyst_submits_a_draft_for_review_and_the_move_is_recorded(draft, analyst):
+    record = transition(draft, ProfileStatus.IN_REVIEW, actor=analyst)
+    draft.refresh_from_db()
+    assert draft.status == ProfileStatus.IN_REVIEW
+    assert (record.from_status, record.to_status, record.actor) == ("draft", "in_review", analyst)
+    assert record.at is not None
+
+
+def test_analyst_cannot_publish(draft, analyst):
+    transition(draft, ProfileStatus.IN_REVIEW, actor=analyst)
+    with pytest.raises(TransitionError, match="Only an editor"):
+        transition(draft, ProfileStatus.PUBLISHED, actor=user_with_role("analyst"))
+    draft.refresh_from_db()
+    assert draft.status == ProfileStatus.IN_REVIEW
+
+
+def test_editor_publishes_and_a_public_timeline_event_names_every_section(draft, analyst, editor):
+    transition(draft, ProfileStatus.IN_REVIEW, actor=analyst)
+    transition(draft, ProfileStatus.PUBLISHED, actor=editor)
+    draft.refresh_from_db()
+    assert draft.status == ProfileStatus.PUBLISHED and draft.published_at is not None
+    event = TimelineEvent.objects.get(profile=draft, kind=TimelineKind.PROFILE_UPDATE)
+    assert event.title_en == "Public profile updated"
+    assert event.visibility == "public"
+    assert event.text_en.startswith("Changed: Summary, Domain of operation")
+    assert "更新内容" in event.text_zh_hans
+
+
+def test_republishing_names_only_the_sections_that_changed(draft, analyst, editor):
+    transition(draft, ProfileStatus.IN_REVIEW, actor=analyst)
+    transition(draft, ProfileStatus.PUBLISHED, actor=editor)
+    transition(draft, ProfileStatus.DRAFT, actor=editor)
+    draft.refresh_from_db()
+    draft.summary_en = "A better summary."
+    draft.save()
+    transition(draft, ProfileStatus.IN_REVIEW, actor=analyst)
+    transition(draft, ProfileStatus.PUBLISHED, actor=editor)
+    latest = TimelineEvent.objects.filter(profile=draft, kind=TimelineKind.PROFILE_UPDATE).order_by("-id").first()
+    assert latest.text_en == "Changed: Summary."
+
+
+def test_republishing_without_public_changes_adds_no_event(draft, analyst, editor):
+    transition(draft, ProfileStatus.IN_REVIEW, actor=analyst)
+    transition(draft, ProfileStatus.PUBLISHED, actor=editor)
+    transition(draft, ProfileStatus.DRAFT, actor=editor)
+    transition(draft, ProfileStatus.IN_REVIEW, actor=analyst)
+    transition(draft, ProfileStatus.PUBLISHED, actor=editor)
+    assert TimelineEvent.objects.filter(profile=draft, kind=TimelineKind.PROFILE_UPDATE).count() == 1
+
+
+def test_editor_cannot_approve_their_own_submission(draft, editor):
+    transition(draft, ProfileStatus.IN_REVIEW, actor=editor)
+    with pytest.raises(TransitionError, match="another editor"):
+        transition(draft, ProfileStatus.PUBLISHED, actor=editor)
+
+
+def test_superuser_may_approve_their_own_submission(draft):
+    admin = StaffFactory(is_superuser=True)
+    transition(draft, ProfileStatus.IN_REVIEW, actor=admin)
+    transition(draft, ProfileStatus.PUBLISHED, actor=admin)
+    draft.refresh_from_db()
+    assert draft.status == ProfileStatus.PUBLISHED
+
+
+def test_submitter_may_take_a_profile_back_to_draft(draft, analyst):
+    transition(draft, ProfileStatus.IN_REVIEW, actor=analyst)
+    transition(draft, ProfileStatus.DRAFT, actor=analyst)
+    draft.refresh_from_db()
+    assert draft.status == ProfileStatus.DRAFT
+
+
+def test_another_analyst_may_not_take_it_back(draft, analyst):
+    transition(draft, ProfileStatus.IN_REVIEW, actor=analyst)
+    with pytest.raises(TransitionError):
+        transition(draft, ProfileStatus.DRAFT, actor=user_with_role("analyst"))
+
+
+@pytest.mark.parametrize("to_status", [ProfileStatus.PUBLISHED, ProfileStatus.ARCHIVED])
+def test_a_draft_cannot_skip_review(draft, editor, to_status):
+    with pytest.raises(TransitionError, match="cannot go from"):
+        transition(draft, to_status, actor=editor)
+
+
+def test_only_editors_archive(draft, analyst, editor):
+    transition(draft, ProfileStatus.IN_REVIEW, actor=analyst)
+    transition(draft, ProfileStatus.PUBLISHED, actor=editor)
+    with pytest.raises(TransitionError):
+        transition(draft, ProfileStatus.ARCHIVED, actor=analyst)
+    transition(draft, ProfileStatus.ARCHIVED, actor=editor)
+    draft.refresh_from_db()
+    assert draft.status == ProfileStatus.ARCHIVED
+
+
+@pytest.mark.parametrize("role", [None, "member"])
+def test_members_and_anonymous_cannot_move_profiles(draft, role):
+    actor = user_with_role(role) if role else None
+    with pytest.raises(TransitionError, match="Only analysts and editors"):
+        transition(draft, ProfileStatus.IN_REVIEW, actor=actor)
+
+
+def test_a_stale_version_is_refused(draft, analyst):
+    version = draft.version
+    transition(draft, ProfileStatus.IN_REVIEW, actor=analyst)
+    with pytest.raises(TransitionError, match="Someone else changed"):
+        transition(draft, ProfileStatus.DRAFT, actor=analyst, expected_version=version)
+
+
+def test_publication_enters_the_changes_feed_as_becoming_public(draft, analyst, editor):
+    transition(draft, ProfileStatus.IN_REVIEW, actor=analyst)
+    transition(draft, ProfileStatus.PUBLISHED, actor=editor)
+    last = ProfileChange.objects.last()
+    assert (last.slug, last.action, last.public_before, last.public_after) == (draft.slug, "updated", False, True)
