@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.sitemaps",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "reversion",
     "profiles",
 ]
 
