@@ -172,10 +172,52 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
+# The REST API (profiles/api/). Rate limits are DRF rates ("120/min", "2000/hour");
+# an empty value switches that limit off.
+API_THROTTLE_ANON = os.environ.get("API_THROTTLE_ANON", "120/min")
+API_THROTTLE_USER = os.environ.get("API_THROTTLE_USER", "1200/min")
+# Request bodies larger than this are refused with a 413 (imports are the large ones).
+API_MAX_REQUEST_BYTES = int(os.environ.get("API_MAX_REQUEST_BYTES", str(10 * 1024 * 1024)))
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        "profiles.api.authentication.ApiTokenAuthentication",
+        "profiles.api.authentication.SessionAuthentication",
     ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "profiles.api.throttling.AnonymousThrottle",
+        "profiles.api.throttling.UserThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {"anon": API_THROTTLE_ANON or None, "user": API_THROTTLE_USER or None},
+    "EXCEPTION_HANDLER": "profiles.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "profiles.api.schema.RegistryAutoSchema",
+    "URL_FORMAT_OVERRIDE": None,
+    "UNICODE_JSON": True,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Infrastructure Intelligence Registry API",
+    "DESCRIPTION": (
+        "Profiles of internet-infrastructure institutions and topics, with evidence and confidence "
+        "grades, as the caller's audience may see them. See docs/api.md."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI and Redoc from drf-spectacular-sidecar's static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "VisibilityEnum": "profiles.models.Visibility.choices",
+        "BriefingVisibilityEnum": [("members", "Members"), ("internal", "Internal")],
+        "ProfileStatusEnum": "profiles.models.ProfileStatus.choices",
+        "WatchpointStatusEnum": "profiles.models.WatchpointStatus.choices",
+    },
 }
 
 LOGGING = {

@@ -8,6 +8,7 @@ from profiles.views import accounts, site
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", include("profiles.api.urls")),
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/logout/", accounts.LogoutView.as_view(), name="logout"),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -1,0 +1,124 @@
+"""The changes feed, GET /api/v1/changes/?since=<cursor>: incremental sync.
+
+It reads the `ProfileChange` rows after the cursor (at most `limit`) and answers,
+for each profile they touch, in the order of its last change, the profile's state
+now as the caller's audience sees it:
+
+* `created` or `updated` with the whole profile, when the audience may see it now
+  (`created` when the audience could not see it before this window);
+* `deleted`, a tombstone with the slug only, when it may not see it now — but for
+  readers who are not staff, only if the profile was public at some point in the
+  window (`public_before`/`public_after`), so a draft never appears, not even its slug.
+
+A consumer that upserts `created`/`updated` and removes `deleted` by slug, page
+after page from the start, ends with exactly the audience's visible set; `next`
+is the cursor to ask with next time (the same cursor when nothing is new).
+"""
+
+import base64
+import binascii
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from ..models import ChangeAction, ProfileChange
+from ..visibility import profile_graph_queryset
+from . import filters
+from .errors import Invalid
+from .schema import LANG, ChangeEntrySerializer
+from .serializers import ProfileDetailSerializer
+from .views import ApiView
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 500
+CURSOR_PREFIX = "change:"
+
+
+def encode_cursor(change_id):
+    return base64.urlsafe_b64encode(f"{CURSOR_PREFIX}{change_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor):
+    """The last change id a cursor stands for; None if it is not one of ours."""
+    if len(cursor) > 100:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    number = text.removeprefix(CURSOR_PREFIX)
+    if not text.startswith(CURSOR_PREFIX) or not number.isdigit() or len(number) > 18:
+        return None
+    return int(number)
+
+
+def feed_entries(rows, graphs, audience):
+    """(action, slug, last change, profile or None) per touched slug, in order of last change."""
+    by_slug = {}
+    for row in rows:
+        by_slug.setdefault(row.slug, []).append(row)
+    entries = []
+    for slug, changes in sorted(by_slug.items(), key=lambda item: item[1][-1].pk):
+        profile = graphs.get(slug)
+        first = changes[0]
+        if profile is not None:
+            seen_before = first.action != ChangeAction.CREATED if audience.is_staff else first.public_before
+            entries.append((ChangeAction.UPDATED if seen_before else ChangeAction.CREATED, slug, changes[-1], profile))
+        elif audience.is_staff or any(change.public_before or change.public_after for change in changes):
+            entries.append((ChangeAction.DELETED, slug, changes[-1], None))
+    return entries
+
+
+class ChangesView(ApiView):
+    """GET: created, updated and deleted profiles since a cursor, for incremental sync."""
+
+    def get_queryset(self):
+        return profile_graph_queryset(self.audience)
+
+    @extend_schema(
+        operation_id="changes_list",
+        parameters=[
+            OpenApiParameter("since", str, description="The `next` cursor of your last call; omit to start from the beginning."),
+            OpenApiParameter("limit", int, description=f"Change rows to read, 1–{MAX_LIMIT} (default {DEFAULT_LIMIT})."),
+            LANG,
+        ],
+        responses=inline_serializer(
+            "ChangesPage",
+            fields={
+                "results": ChangeEntrySerializer(many=True),
+                "next": serializers.CharField(),
+                "has_more": serializers.BooleanField(),
+            },
+        ),
+    )
+    def get(self, request):
+        errors = {}
+        since = 0
+        cursor = request.query_params.get("since", "")
+        if cursor:
+            since = decode_cursor(cursor)
+            if since is None:
+                errors["since"] = [_("Not a cursor of this feed: use the `next` value you were given.")]
+        limit = filters.page_size(request.query_params, errors, default=DEFAULT_LIMIT, maximum=MAX_LIMIT, name="limit")
+        if errors:
+            raise Invalid(_("Some query parameters are not valid."), errors)
+        rows = list(ProfileChange.objects.filter(pk__gt=since or 0).order_by("pk")[: limit + 1])
+        has_more = len(rows) > limit
+        rows = rows[:limit]
+        slugs = {row.slug for row in rows}
+        graphs = {profile.slug: profile for profile in self.get_queryset().filter(slug__in=slugs)} if slugs else {}
+        context = self.get_serializer_context()
+        results = []
+        for action, slug, change, profile in feed_entries(rows, graphs, self.audience):
+            results.append(
+                {
+                    "action": action,
+                    "slug": slug,
+                    "changed_at": serializers.DateTimeField().to_representation(change.at),
+                    "profile": None if profile is None else ProfileDetailSerializer(profile, context=context).data,
+                }
+            )
+        next_cursor = encode_cursor(rows[-1].pk) if rows else (cursor or encode_cursor(0))
+        return Response({"results": results, "next": next_cursor, "has_more": has_more})

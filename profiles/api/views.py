@@ -1,0 +1,300 @@
+"""API v1 views: parse the request, ask the registry's modules, serialize.
+
+Every read starts from `visibility` (`profile_graph_queryset(audience)` for a
+profile and its parts, `visible_profiles(audience)` for lists), so each endpoint
+runs a fixed number of queries and shows only what the caller's audience may see.
+Writes call `editing`, `publishing` (through `editing.change_status`) and
+`interchange`; `ApiView.finalize_response` adds ETags and answers If-None-Match.
+"""
+
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.db.models import Prefetch
+from django.http import HttpResponseNotModified
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import permissions, serializers, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.metadata import SimpleMetadata
+from rest_framework.response import Response
+
+from .. import editing, services
+from ..models import ConfidenceBand, ProfileTopic
+from ..visibility import Audience, profile_graph_queryset, visible_profiles
+from . import etags, filters, pagination
+from .errors import Denied, Invalid, RequestTooLarge
+from .inputs import ProfileCreateInput, ProfileUpdateInput
+from .schema import IF_MATCH, LANG, ROOT, results_of
+from .serializers import ALL, LANGUAGES, ConfidenceBandSerializer, ProfileDetailSerializer, ProfileSummarySerializer
+
+LANGUAGE_CHOICES = (*LANGUAGES, ALL)
+
+LIST_PARAMETERS = [
+    *(
+        OpenApiParameter(
+            dimension.name,
+            str,
+            enum=list(dimension.choices.values) if dimension.choices else None,
+            description=("Staff only. " if dimension.staff_only else "") + f"Only profiles with this {dimension.name}.",
+        )
+        for dimension in filters.browsing.DIMENSIONS
+    ),
+    OpenApiParameter("q", str, description="Search names, aliases, summaries and the claims you may see."),
+    OpenApiParameter("updated_since", str, description="ISO 8601 date or date-time: profiles updated at or after it."),
+    OpenApiParameter("ordering", str, enum=list(filters.ORDERINGS), description="Default -updated_at."),
+    OpenApiParameter("page_size", int, description=f"1–{filters.MAX_PAGE_SIZE}, default {filters.DEFAULT_PAGE_SIZE}."),
+    OpenApiParameter("cursor", str, description="From the previous page's `cursor` (or use its `next` URL)."),
+    LANG,
+]
+ProfilePage = inline_serializer(
+    "ProfilePage",
+    fields={
+        "next": serializers.URLField(allow_null=True),
+        "cursor": serializers.CharField(allow_null=True),
+        "results": ProfileSummarySerializer(many=True),
+    },
+)
+
+
+class CanWrite(permissions.BasePermission):
+    """Anyone may read; writes need a staff account (analyst or editor) with the model permission."""
+
+    message = _("Writes need an analyst or editor account (a staff token or session).")
+
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS or not hasattr(view, request.method.lower()):
+            return True  # reads are for everyone; a method the endpoint lacks is its 405
+        user = request.user
+        if not (user and user.is_authenticated and user.is_active and user.is_staff):
+            return False
+        needed = view.write_permissions.get(request.method, ("profiles.change_profile",))
+        if not user.has_perms(needed):
+            self.message = _("Your role may not do this (it needs: %(perms)s).") % {"perms": ", ".join(needed)}
+            return False
+        return True
+
+
+class ApiMetadata(SimpleMetadata):
+    """OPTIONS: the endpoint's name, description and media types (the schema has the rest)."""
+
+    def determine_metadata(self, request, view):
+        return {
+            "name": view.get_view_name(),
+            "description": view.get_view_description(),
+            "renders": [renderer.media_type for renderer in view.renderer_classes],
+            "parses": [parser.media_type for parser in view.parser_classes],
+            "schema": request.build_absolute_uri(reverse("api:schema")),
+        }
+
+
+class ApiView(GenericAPIView):
+    """The common ground of every endpoint: audience, language, size limit, ETags."""
+
+    metadata_class = ApiMetadata
+    permission_classes = [CanWrite]
+    write_permissions = {}
+    etag_profile = None  # set by views whose representation belongs to one profile
+
+    def initial(self, request, *args, **kwargs):
+        self._check_size(request)
+        for name, values in request.query_params.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                # PostgreSQL cannot compare such a string: refuse it before any query.
+                field = name.replace("\x00", "") or "query"
+                raise Invalid(_("Query parameters may not contain NUL characters."), {field: [_("Contains a NUL character.")]})
+        super().initial(request, *args, **kwargs)
+        self.audience = Audience.for_request(request)
+        self.lang = self._language(request)
+
+    def _check_size(self, request):
+        limit = settings.API_MAX_REQUEST_BYTES
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > limit:
+            raise RequestTooLarge(_("The request body is larger than %(limit)s bytes.") % {"limit": limit})
+
+    def _language(self, request):
+        lang = request.query_params.get("lang")
+        if lang:
+            if lang not in LANGUAGE_CHOICES:
+                raise Invalid(_("Unknown language."), {"lang": [_("One of: en, zh-hans, all.")]})
+            return lang
+        active = translation.get_language() or "en"
+        return "zh-hans" if active.startswith("zh") else "en"
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context.update(lang=self.lang, audience=self.audience, bands=self.bands())
+        return context
+
+    def bands(self):
+        if not hasattr(self, "_bands"):
+            self._bands = {}
+            for language in LANGUAGES if self.lang == ALL else (self.lang,):
+                with translation.override(language):
+                    self._bands[language] = services.current_bands()
+        return self._bands
+
+    @contextmanager
+    def editing_errors(self):
+        """The editing module's refusals as API errors."""
+        try:
+            yield
+        except editing.EditError as exc:
+            raise Invalid(_("Some fields are not valid."), exc.fields) from None
+        except editing.StaleProfile:
+            raise etags.PreconditionFailed() from None
+        except editing.EditDenied as exc:
+            raise Denied(str(exc)) from None
+
+    def validated(self, serializer_class, *, partial=False):
+        serializer = serializer_class(data=self.request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_vary_headers(response, ["Accept-Language", "Authorization", "Cookie"])
+        lang = getattr(self, "lang", None)
+        if lang in LANGUAGES:
+            response["Content-Language"] = lang
+        if 200 <= response.status_code < 300 and response.status_code != 204 and hasattr(response, "render"):
+            response.render()
+            profile = self.etag_profile
+            etag = etags.profile_etag(profile, response.content) if profile else etags.content_etag(response.content)
+            response["ETag"] = etag
+            if request.method in ("GET", "HEAD") and response.status_code == 200 and etags.not_modified(request, etag):
+                not_modified = HttpResponseNotModified()
+                for header in ("ETag", "Vary", "Content-Language"):
+                    if header in response:
+                        not_modified[header] = response[header]
+                return not_modified
+        return response
+
+
+# Profiles ----------------------------------------------------------------------------
+
+
+class ProfileListView(ApiView):
+    """GET: the profiles the caller may see, filtered, searched and cursor-paginated. POST: a new draft."""
+
+    serializer_class = ProfileSummarySerializer
+    write_permissions = {"POST": ("profiles.add_profile",)}
+
+    def get_queryset(self):
+        topics = Prefetch("topic_links", queryset=ProfileTopic.objects.all(), to_attr="topics_list")
+        return visible_profiles(self.audience).prefetch_related(topics)
+
+    @extend_schema(operation_id="profiles_list", parameters=LIST_PARAMETERS, responses=ProfilePage)
+    def get(self, request):
+        bands = self.bands()[LANGUAGES[0] if self.lang == ALL else self.lang]
+        filter_values, query, updated_since, ordering, size = filters.read_list_query(
+            request.query_params, audience=self.audience, bands=bands
+        )
+        profiles = filters.filter_profiles(
+            self.get_queryset(), filters=filter_values, query=query, updated_since=updated_since,
+            audience=self.audience, bands=bands,
+        )  # fmt: skip
+        rows, cursor = pagination.paginate(
+            profiles, ordering=ordering, columns=filters.ORDERINGS[ordering],
+            cursor=request.query_params.get("cursor"), size=size,
+        )  # fmt: skip
+        next_url = None
+        if cursor:
+            params = request.query_params.copy()
+            params["cursor"] = cursor
+            next_url = request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+        results = ProfileSummarySerializer(rows, many=True, context=self.get_serializer_context()).data
+        return Response({"next": next_url, "cursor": cursor, "results": results})
+
+    @extend_schema(operation_id="profiles_create", request=ProfileCreateInput, responses={201: ProfileDetailSerializer}, parameters=[LANG])
+    def post(self, request):
+        data = dict(self.validated(ProfileCreateInput))
+        slug, kind = data.pop("slug"), data.pop("kind")
+        with self.editing_errors():
+            profile = editing.create_profile(slug=slug, kind=kind, fields=data, actor=request.user)
+        response = profile_detail_response(self, profile.slug, status=status.HTTP_201_CREATED)
+        response["Location"] = request.build_absolute_uri(reverse("api:profile-detail", kwargs={"slug": slug}))
+        return response
+
+
+def profile_detail_response(view, slug, *, status=status.HTTP_200_OK):
+    profile = get_object_or_404(profile_graph_queryset(view.audience), slug=slug)
+    view.etag_profile = profile
+    return Response(ProfileDetailSerializer(profile, context=view.get_serializer_context()).data, status=status)
+
+
+class ProfileDetailView(ApiView):
+    """GET: one profile as the caller may see it. PATCH: change it (If-Match). DELETE: remove it (If-Match)."""
+
+    serializer_class = ProfileDetailSerializer
+    lookup_field = "slug"
+    write_permissions = {"PATCH": ("profiles.change_profile",), "DELETE": ("profiles.delete_profile",)}
+
+    def get_queryset(self):
+        return profile_graph_queryset(self.audience)
+
+    @extend_schema(operation_id="profiles_retrieve", parameters=[LANG], responses=ProfileDetailSerializer)
+    def get(self, request, slug):
+        profile = self.get_object()
+        self.etag_profile = profile
+        return Response(ProfileDetailSerializer(profile, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        operation_id="profiles_update", request=ProfileUpdateInput, responses=ProfileDetailSerializer, parameters=[IF_MATCH, LANG]
+    )
+    def patch(self, request, slug):
+        profile = self.get_object()
+        version = etags.expected_version(request, profile, required=True)
+        data = self.validated(ProfileUpdateInput, partial=True)
+        with self.editing_errors():
+            editing.update_profile(profile, fields=data, actor=request.user, expected_version=version)
+        return profile_detail_response(self, slug)
+
+    @extend_schema(operation_id="profiles_delete", responses={204: None}, parameters=[IF_MATCH])
+    def delete(self, request, slug):
+        profile = self.get_object()
+        version = etags.expected_version(request, profile, required=True)
+        with self.editing_errors():
+            editing.delete_profile(profile, actor=request.user, expected_version=version)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ConfidenceBandsView(ApiView):
+    """GET: the live band table that maps a score to a grade, highest band first."""
+
+    @extend_schema(
+        operation_id="confidence_bands_list", parameters=[LANG],
+        responses=results_of("ConfidenceBandList", ConfidenceBandSerializer),
+    )  # fmt: skip
+    def get(self, request):
+        bands = ConfidenceBand.objects.order_by("-lower")
+        return Response({"results": ConfidenceBandSerializer(bands, many=True, context=self.get_serializer_context()).data})
+
+
+class ApiRootView(ApiView):
+    """GET: where everything is."""
+
+    @extend_schema(operation_id="api_root", tags=["api"], responses=ROOT)
+    def get(self, request):
+        def url(name, **kwargs):
+            return request.build_absolute_uri(reverse(f"api:{name}", kwargs=kwargs))
+
+        return Response(
+            {
+                "profiles": url("profile-list"),
+                "changes": url("changes"),
+                "confidence_bands": url("confidence-bands"),
+                "import": url("profile-import"),
+                "schema": request.build_absolute_uri(reverse("api:schema")),
+                "docs": request.build_absolute_uri(reverse("api:docs")),
+            }
+        )
+

@@ -1,0 +1,113 @@
+"""No gated text reaches an API caller whose audience may not see it.
+
+The registry of tests/test_leaks.py (a distinct marker in every members-only and
+internal field, in unverified and retracted claims, unreviewed evidence and
+unpublished profiles) is read through every API endpoint — list, detail, each
+part and each item, the changes feed, bands, searches for common words and for
+the markers — in each language and with `lang=all`, as anonymous, expired member,
+member and staff. Anonymous readers see no marker; members see the members'
+markers and never an internal one; staff see both (so the markers did reach the API).
+"""
+
+import re
+
+import pytest
+from django.utils import timezone
+
+from profiles import services
+from profiles.models import ChangeAction, Profile
+
+from .factories import MembershipFactory
+from .test_api_support import API, client_with_token, fresh_throttle_counts, token_client  # noqa: F401
+from .test_leaks import INTERNAL, MEMBERS, SEARCH_WORDS, everything_of, planted_registry  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+PARTS = ("claims", "evidence", "timeline", "watchpoints", "relationships", "faq")
+SLUG_GUESSES = ["zqinternal-draft", "zqinternal-in-review", "zqinternal-archived", "public-exchange", "other-registry"]
+
+
+def api_crawl(client):
+    """Every API response reachable for this client; yields (url, response)."""
+    seen = set()
+
+    def fetch(url):
+        if url in seen:
+            return None
+        seen.add(url)
+        return client.get(url)
+
+    for lang in ("en", "zh-hans", "all"):
+        pages = [f"{API}/", f"{API}/confidence-bands/?lang={lang}", f"{API}/changes/?lang={lang}"]
+        pages += [f"{API}/profiles/?lang={lang}&q={word}" for word in SEARCH_WORDS + [MEMBERS, INTERNAL]]
+        pages += [f"{API}/profiles/?lang={lang}&ordering={o}&page_size=1" for o in ("slug", "-score")]
+        for url in pages:
+            response = fetch(url)
+            if response is not None:
+                yield url, response
+        listed = fetch(f"{API}/profiles/?lang={lang}")
+        yield f"{API}/profiles/?lang={lang}", listed
+        slugs = {row["slug"] for row in listed.json()["results"]} | set(SLUG_GUESSES)
+        for slug in sorted(slugs):
+            url = f"{API}/profiles/{slug}/?lang={lang}"
+            response = fetch(url)
+            yield url, response
+            if response.status_code != 200:
+                continue
+            for part in PARTS:
+                url = f"{API}/profiles/{slug}/{part}/?lang={lang}"
+                part_response = fetch(url)
+                yield url, part_response
+                for item in part_response.json()["results"]:
+                    url = f"{API}/profiles/{slug}/{part}/{item['id']}/?lang={lang}"
+                    yield url, fetch(url)
+    assert len(seen) > 60
+
+
+@pytest.fixture(autouse=True)
+def every_profile_in_the_changes_feed(planted_registry):
+    """Factories write no feed entries: enter every planted profile, drafts included."""
+    services.record_changes(
+        services.change_entry(profile, ChangeAction.CREATED, public_before=False) for profile in Profile.objects.all()
+    )
+
+
+def crawl_text(client):
+    for url, response in api_crawl(client):
+        assert response.status_code < 500, url
+        yield url, everything_of(response)
+
+
+def test_anonymous_api_responses_never_show_gated_text(planted_registry):
+    for url, text in crawl_text(client_with_token()):
+        assert MEMBERS not in text, f"members-only text in {url}"
+        assert INTERNAL not in text, f"internal text in {url}"
+
+
+def test_expired_member_api_responses_are_anonymous(planted_registry, client):
+    membership = MembershipFactory(valid_until=timezone.now() - timezone.timedelta(days=1))
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_login(membership.user)
+    for url, text in crawl_text(api):
+        assert MEMBERS not in text, f"members-only text in {url} after expiry"
+
+
+def test_member_token_sees_members_text_and_never_internal(planted_registry):
+    client, _user = token_client("member")
+    found = set()
+    for url, text in crawl_text(client):
+        assert INTERNAL not in text, f"internal text in {url} for a member"
+        found.update(re.findall(rf"{MEMBERS}[a-z_]+(?:en|zh)", text))
+    for field in ["body", "source_notes", "text", "note", "title", "excerpt", "question", "answer"]:
+        assert any(field in marker for marker in found), field
+
+
+def test_staff_token_sees_internal_text_so_the_markers_reach_the_api(planted_registry):
+    client, _user = token_client("analyst")
+    texts = " ".join(text for _url, text in crawl_text(client))
+    assert INTERNAL in texts and MEMBERS in texts
+    assert "zqinternal-draft" in texts
+    feed = " ".join(str(entry) for entry in client.get(f"{API}/changes/").json()["results"])
+    assert "zqinternal-draft" in feed and "zqinternalnameen" in feed

@@ -1,0 +1,101 @@
+"""Every read endpoint runs a fixed number of SQL queries, whatever the size of the profiles."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from profiles import services
+from profiles.models import ProfileStatus, Visibility
+from profiles.services import recompute_scores
+
+from .factories import (
+    BriefingFactory,
+    ClaimEvidenceFactory,
+    ClaimFactory,
+    EvidenceFactory,
+    FaqEntryFactory,
+    ProfileEvidenceFactory,
+    ProfileFactory,
+    RelationshipFactory,
+    TimelineEventFactory,
+    WatchpointFactory,
+)
+from .test_api_support import API, client_with_token, fresh_throttle_counts, token_client  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+# The counts documented in docs/api.md, for anonymous callers. A token adds one query (the
+# token), a member one more (the membership); members and staff read the briefing too (the
+# detail's one more); lang=all one more (the bands in the other language).
+DETAIL_QUERIES = 13
+LIST_QUERIES = 3
+EXTRA = {"anonymous": 0, "member": 2, "staff": 1}
+BRIEFING = {"anonymous": 0, "member": 1, "staff": 1}
+
+
+def grow(profile, n):
+    """Give a profile n of every part, each citing evidence, with some gated ones."""
+    for i in range(n):
+        record = EvidenceFactory(url=f"https://example.org/{profile.slug}/{i}")
+        ProfileEvidenceFactory(profile=profile, evidence=record, key=f"k{i}")
+        claim = ClaimFactory(profile=profile, visibility=Visibility.MEMBERS if i % 3 == 0 else Visibility.PUBLIC)
+        ClaimEvidenceFactory(claim=claim, evidence=record)
+        TimelineEventFactory(profile=profile).evidence.add(record)
+        WatchpointFactory(profile=profile).triggered_by.add(record)
+        FaqEntryFactory(profile=profile)
+        RelationshipFactory(source=profile, target=ProfileFactory()).evidence.add(record)
+    BriefingFactory(profile=profile)
+
+
+@pytest.fixture
+def small_and_large():
+    services.ensure_band_table()
+    small, large = ProfileFactory(slug="small"), ProfileFactory(slug="large")
+    grow(small, 2)  # one public and one members-only item of each kind: no list is empty
+    grow(large, 12)
+    for i in range(30):
+        ProfileFactory(slug=f"filler-{i}", status=ProfileStatus.PUBLISHED if i % 2 else ProfileStatus.DRAFT)
+    recompute_scores()
+    return small, large
+
+
+def count(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.content)
+    return len(queries)
+
+
+def clients():
+    member, _ = token_client("member")
+    staff, _ = token_client("analyst")
+    return {"anonymous": client_with_token(), "member": member, "staff": staff}
+
+
+@pytest.mark.parametrize("audience", ["anonymous", "member", "staff"])
+@pytest.mark.parametrize("suffix", ["", "timeline/", "evidence/", "watchpoints/", "relationships/", "claims/", "faq/"])
+def test_detail_and_parts_run_the_same_queries_for_small_and_large_profiles(small_and_large, audience, suffix):
+    client = clients()[audience]
+    client.get(f"{API}/")  # a token's first use records it; later ones do not write
+    small = count(client, f"{API}/profiles/small/{suffix}")
+    large = count(client, f"{API}/profiles/large/{suffix}")
+    assert small == large == DETAIL_QUERIES + EXTRA[audience] + BRIEFING[audience]
+    assert count(client, f"{API}/profiles/large/{suffix}?lang=all") == large + 1
+
+
+@pytest.mark.parametrize("audience", ["anonymous", "member", "staff"])
+def test_the_list_runs_the_same_queries_for_one_row_and_a_full_page(small_and_large, audience):
+    client = clients()[audience]
+    client.get(f"{API}/")
+    one = count(client, f"{API}/profiles/?page_size=1")
+    full = count(client, f"{API}/profiles/?page_size=100")
+    searched = count(client, f"{API}/profiles/?page_size=100&q=profile&kind=institution&grade=D")
+    assert one == full == searched == LIST_QUERIES + EXTRA[audience]  # search and filters are in the one query
+
+
+def test_the_changes_feed_runs_the_same_queries_for_one_and_many_changes(small_and_large):
+    client = client_with_token()
+    one = count(client, f"{API}/changes/?limit=1")
+    many = count(client, f"{API}/changes/?limit=500")
+    assert one == many == DETAIL_QUERIES + 1  # the change rows, then the graphs of their profiles
+

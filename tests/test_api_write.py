@@ -1,0 +1,367 @@
+"""Writing over the API: who may, conditional requests (ETag, If-Match), validation, the workflow."""
+
+import pytest
+
+from profiles import services
+from profiles.models import Claim, ClaimEvidence, EvidenceRecord, Profile, ProfileChange, ProfileStatus, Visibility
+
+from .factories import EvidenceFactory, ProfileEvidenceFactory, ProfileFactory
+from .test_api_support import (  # noqa: F401
+    API,
+    analyst,
+    anonymous,
+    editor,
+    error_of,
+    fresh_throttle_counts,
+    member,
+    token_client,
+)
+
+pytestmark = pytest.mark.django_db
+
+NEW_PROFILE = {"slug": "new-exchange", "kind": "institution", "name": {"en": "New exchange", "zh-hans": "新交换中心"}}
+
+
+@pytest.fixture(autouse=True)
+def bands():
+    services.ensure_band_table()
+
+
+def etag_of(client, slug):
+    response = client.get(f"{API}/profiles/{slug}/")
+    assert response.status_code == 200
+    return response["ETag"]
+
+
+def patch(client, url, data, etag):
+    return client.patch(url, data, format="json", HTTP_IF_MATCH=etag)
+
+
+# --- ETags and conditional requests ---------------------------------------------------------
+
+
+def test_every_read_has_an_etag_and_if_none_match_gives_304(anonymous):
+    profile = ProfileFactory()
+    for url in [f"{API}/profiles/", f"{API}/profiles/{profile.slug}/", f"{API}/profiles/{profile.slug}/timeline/",
+                f"{API}/confidence-bands/", f"{API}/changes/", f"{API}/"]:  # fmt: skip
+        response = anonymous.get(url)
+        assert response.status_code == 200 and response["ETag"].startswith('"'), url
+        again = anonymous.get(url, HTTP_IF_NONE_MATCH=response["ETag"])
+        assert again.status_code == 304 and again.content == b"", url
+        assert again["ETag"] == response["ETag"]
+        assert anonymous.get(url, HTTP_IF_NONE_MATCH='"something-else"').status_code == 200
+
+
+def test_profile_etag_differs_by_language_and_audience_and_changes_with_the_profile(anonymous, member):
+    profile = ProfileFactory(name_en="Exchange", name_zh_hans="交换中心")
+    url = f"{API}/profiles/{profile.slug}/"
+    english = anonymous.get(url)["ETag"]
+    assert anonymous.get(url + "?lang=zh-hans")["ETag"] != english
+    assert english.startswith(f'"p{profile.pk}v{profile.version}-')
+    Profile.objects.filter(pk=profile.pk).update(version=profile.version + 1, summary_en="Changed.")
+    assert anonymous.get(url, HTTP_IF_NONE_MATCH=english).status_code == 200
+
+
+def test_patch_without_if_match_is_428(analyst):
+    profile = ProfileFactory()
+    response = analyst.patch(f"{API}/profiles/{profile.slug}/", {"region": "Global"}, format="json")
+    assert response.status_code == 428
+    assert error_of(response)["code"] == "precondition_required"
+
+
+def test_delete_without_if_match_is_428(editor):
+    profile = ProfileFactory()
+    assert editor.delete(f"{API}/profiles/{profile.slug}/").status_code == 428
+    assert Profile.objects.filter(pk=profile.pk).exists()
+
+
+def test_a_stale_if_match_is_412_and_changes_nothing(analyst):
+    profile = ProfileFactory(region="Old")
+    etag = etag_of(analyst, profile.slug)
+    assert patch(analyst, f"{API}/profiles/{profile.slug}/", {"region": "First"}, etag).status_code == 200
+    response = patch(analyst, f"{API}/profiles/{profile.slug}/", {"region": "Second"}, etag)
+    assert response.status_code == 412
+    assert error_of(response)["code"] == "precondition_failed"
+    profile.refresh_from_db()
+    assert profile.region == "First"
+
+
+def test_an_etag_of_another_profile_or_a_weak_one_is_412(analyst):
+    one, two = ProfileFactory(), ProfileFactory()
+    url = f"{API}/profiles/{one.slug}/"
+    assert patch(analyst, url, {"region": "X"}, etag_of(analyst, two.slug)).status_code == 412
+    assert patch(analyst, url, {"region": "X"}, "W/" + etag_of(analyst, one.slug)).status_code == 412
+    assert patch(analyst, url, {"region": "X"}, "garbage").status_code == 412
+
+
+def test_the_etag_of_any_language_and_sub_resource_allows_the_write(analyst):
+    profile = ProfileFactory()
+    etag = analyst.get(f"{API}/profiles/{profile.slug}/faq/?lang=zh-hans")["ETag"]
+    response = patch(analyst, f"{API}/profiles/{profile.slug}/", {"region": "Global"}, etag)
+    assert response.status_code == 200
+    assert response["ETag"] != etag  # the new version's tag, to chain the next write with
+    assert patch(analyst, f"{API}/profiles/{profile.slug}/", {"region": "Asia"}, response["ETag"]).status_code == 200
+
+
+# --- Who may write --------------------------------------------------------------------------
+
+
+def test_anonymous_writes_are_401_with_a_token_challenge(anonymous):
+    response = anonymous.post(f"{API}/profiles/", NEW_PROFILE, format="json")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert error_of(response)["code"] == "not_authenticated"
+
+
+def test_members_may_not_write(member):
+    profile = ProfileFactory()
+    assert member.post(f"{API}/profiles/", NEW_PROFILE, format="json").status_code == 403
+    response = member.patch(f"{API}/profiles/{profile.slug}/", {"region": "X"}, format="json", HTTP_IF_MATCH="*")
+    assert response.status_code == 403
+
+
+def test_session_writes_need_the_csrf_token():
+    from rest_framework.test import APIClient
+
+    from .test_api_support import user_with_role
+
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(user_with_role("analyst"))
+    response = client.post(f"{API}/profiles/", NEW_PROFILE, format="json")
+    assert response.status_code == 403
+    assert "CSRF" in error_of(response)["message"]
+
+
+# --- Profiles -------------------------------------------------------------------------------
+
+
+def test_analyst_creates_a_draft_and_it_enters_the_changes_feed(analyst, anonymous):
+    response = analyst.post(f"{API}/profiles/", NEW_PROFILE, format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["slug"], body["status"], body["name"]) == ("new-exchange", "draft", "New exchange")
+    assert response["Location"].endswith("/api/v1/profiles/new-exchange/")
+    change = ProfileChange.objects.last()
+    assert (change.slug, change.action, change.public_after) == ("new-exchange", "created", False)
+    assert anonymous.get(f"{API}/profiles/new-exchange/").status_code == 404
+
+
+def test_creating_a_taken_slug_is_400_on_slug(analyst):
+    ProfileFactory(slug="new-exchange")
+    response = analyst.post(f"{API}/profiles/", NEW_PROFILE, format="json")
+    assert response.status_code == 400
+    assert "slug" in error_of(response)["fields"]
+
+
+@pytest.mark.parametrize(
+    "change,field",
+    [
+        ({"slug": "Bad Slug"}, "slug"),
+        ({"kind": "animal"}, "kind"),
+        ({"name": {"fr": "Nom"}}, "name"),
+        ({"name": {"en": ""}}, "name"),
+        ({"name": 42}, "name"),
+        ({"score_override": {"score": 1.5, "reason": "Sure."}}, "score_override.score"),
+        ({"score_override": {"score": "NaN", "reason": "Sure."}}, "score_override.score"),
+        ({"score_override": {"score": 0.5}}, "score_override.reason"),
+        ({"importance": {"criticality": "extreme"}}, "importance.criticality"),
+        ({"facets": {"topics": ["dns", "dns"]}}, "facets.topics"),
+        ({"briefing": {"visibility": "public"}}, "briefing.visibility"),
+        ({"status": "published"}, "status"),
+        ({"aliases": "not a list"}, "aliases"),
+        ({"region": "x" * 101}, "region"),
+    ],
+)
+def test_invalid_profile_fields_are_400_with_the_field_named(analyst, change, field):
+    response = analyst.post(f"{API}/profiles/", {**NEW_PROFILE, **change}, format="json")
+    assert response.status_code == 400, response.content
+    assert field in error_of(response)["fields"], error_of(response)
+    assert not Profile.objects.filter(slug=NEW_PROFILE["slug"]).exists()
+
+
+def test_patch_changes_fields_raises_the_version_and_rescores(analyst):
+    profile = ProfileFactory(name_en="Old", name_zh_hans="旧")
+    version = profile.version
+    response = patch(
+        analyst, f"{API}/profiles/{profile.slug}/",
+        {"name": {"en": "New"}, "facets": {"topics": ["dns", "rpki"]},
+         "score_override": {"score": "0.815", "reason": "Direct filing."}},
+        etag_of(analyst, profile.slug),
+    )  # fmt: skip
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["name"] == "New" and body["facets"]["topics"] == ["dns", "rpki"]
+    assert body["confidence"]["score"] == "0.82" and body["confidence"]["overridden"] is True
+    profile.refresh_from_db()
+    assert profile.version > version
+    assert (profile.name_en, profile.name_zh_hans) == ("New", "旧")
+    assert ProfileChange.objects.filter(slug=profile.slug, action="updated").exists()
+
+
+def test_analyst_cannot_publish_through_the_api(analyst):
+    profile = ProfileFactory(status=ProfileStatus.IN_REVIEW)
+    response = patch(analyst, f"{API}/profiles/{profile.slug}/", {"status": "published", "region": "X"},
+                     etag_of(analyst, profile.slug))  # fmt: skip
+    assert response.status_code == 403
+    assert "editor" in error_of(response)["message"]
+    profile.refresh_from_db()
+    assert (profile.status, profile.region) == (ProfileStatus.IN_REVIEW, "")
+
+
+def test_analyst_submits_and_an_editor_publishes(analyst, editor, anonymous):
+    profile = ProfileFactory(status=ProfileStatus.DRAFT)
+    url = f"{API}/profiles/{profile.slug}/"
+    assert patch(analyst, url, {"status": "in_review"}, etag_of(analyst, profile.slug)).json()["status"] == "in_review"
+    response = patch(editor, url, {"status": "published"}, etag_of(editor, profile.slug))
+    assert response.status_code == 200, response.content
+    assert anonymous.get(url).status_code == 200
+    assert profile.transitions.count() == 2
+
+
+def test_a_move_the_workflow_lacks_is_400_on_status(editor):
+    profile = ProfileFactory(status=ProfileStatus.DRAFT)
+    response = patch(editor, f"{API}/profiles/{profile.slug}/", {"status": "archived"}, etag_of(editor, profile.slug))
+    assert response.status_code == 400
+    assert "status" in error_of(response)["fields"]
+
+
+def test_only_editors_delete_profiles_and_a_tombstone_remains(analyst, editor):
+    profile = ProfileFactory()
+    url = f"{API}/profiles/{profile.slug}/"
+    assert analyst.delete(url, HTTP_IF_MATCH=etag_of(analyst, profile.slug)).status_code == 403
+    assert editor.delete(url, HTTP_IF_MATCH=etag_of(editor, profile.slug)).status_code == 204
+    assert not Profile.objects.filter(slug=profile.slug).exists()
+    change = ProfileChange.objects.last()
+    assert (change.slug, change.action, change.public_before) == (profile.slug, "deleted", True)
+
+
+# --- Parts ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sourced():
+    profile = ProfileFactory(slug="sourced")
+    record = EvidenceFactory(url="https://example.org/a", publisher="Registry", kind="direct", reliability="A")
+    ProfileEvidenceFactory(profile=profile, evidence=record, key="a")
+    other = EvidenceFactory(url="https://example.org/b", publisher="Press", kind="reporting")
+    ProfileEvidenceFactory(profile=profile, evidence=other, key="b")
+    return profile, record, other
+
+
+def test_adding_a_claim_with_evidence_scores_it(analyst, sourced):
+    profile, record, other = sourced
+    response = analyst.post(
+        f"{API}/profiles/sourced/claims/",
+        {"section": "function", "text": "It runs the exchange.", "verified": True,
+         "evidence": [{"evidence": record.pk, "note": "Filing, p. 2"}, {"evidence": other.pk, "stance": "supports"}]},
+        format="json",
+    )  # fmt: skip
+    assert response.status_code == 201, response.content
+    claim = response.json()
+    assert claim["text"] == "It runs the exchange." and len(claim["evidence"]) == 2
+    assert claim["confidence"]["score"] != "0.00"
+    profile.refresh_from_db()
+    assert profile.score == Claim.objects.get(pk=claim["id"]).score
+
+
+def test_a_claim_may_cite_only_the_profiles_sources(analyst, sourced):
+    stranger = EvidenceFactory()
+    response = analyst.post(f"{API}/profiles/sourced/claims/",
+                            {"section": "function", "text": "X.", "evidence": [{"evidence": stranger.pk}]},
+                            format="json")  # fmt: skip
+    assert response.status_code == 400
+    assert "evidence[0]" in error_of(response)["fields"]
+    assert not Claim.objects.filter(profile__slug="sourced").exists()
+
+
+def test_a_claim_override_needs_a_reason(analyst, sourced):
+    response = analyst.post(f"{API}/profiles/sourced/claims/",
+                            {"section": "function", "text": "X.", "score_override": {"score": 0.5}}, format="json")
+    assert response.status_code == 400 and "score_override.reason" in error_of(response)["fields"]
+
+
+def test_claims_are_retracted_not_deleted(analyst, sourced):
+    claim = Claim.objects.create(profile=sourced[0], section="function", text_en="Wrong.", verified=True)
+    url = f"{API}/profiles/sourced/claims/{claim.pk}/"
+    etag = etag_of(analyst, "sourced")
+    response = analyst.delete(url, HTTP_IF_MATCH=etag)
+    assert response.status_code == 405 and "retracted" in error_of(response)["message"]
+    response = patch(analyst, url, {"retraction": {"reason": "The filing says otherwise."}}, etag)
+    assert response.status_code == 200
+    assert response.json()["retraction"]["reason"] == "The filing says otherwise."
+
+
+def test_adding_evidence_reuses_a_source_by_normalised_url(analyst, sourced):
+    elsewhere = EvidenceFactory(url="https://Example.org/shared/", normalized_url="https://example.org/shared")
+    response = analyst.post(f"{API}/profiles/sourced/evidence/",
+                            {"title": "Shared", "url": "https://example.org/shared", "kind": "secondary"},
+                            format="json")  # fmt: skip
+    assert response.status_code == 201, response.content
+    assert response.json()["id"] == elsewhere.pk
+    assert EvidenceRecord.objects.filter(normalized_url="https://example.org/shared").count() == 1
+
+
+@pytest.mark.parametrize("url", ["ftp://example.org/x", "javascript:alert(1)", "not a url"])
+def test_evidence_urls_must_be_http_or_https(analyst, sourced, url):
+    response = analyst.post(f"{API}/profiles/sourced/evidence/", {"title": "X", "url": url, "kind": "direct"},
+                            format="json")  # fmt: skip
+    assert response.status_code == 400 and "url" in error_of(response)["fields"]
+
+
+def test_removing_a_source_removes_the_profiles_citations_of_it(analyst, sourced):
+    profile, record, _other = sourced
+    claim = Claim.objects.create(profile=profile, section="function", text_en="X.", verified=True)
+    ClaimEvidence.objects.create(claim=claim, evidence=record)
+    response = analyst.delete(f"{API}/profiles/sourced/evidence/{record.pk}/", HTTP_IF_MATCH=etag_of(analyst, "sourced"))
+    assert response.status_code == 204
+    assert not ClaimEvidence.objects.filter(claim=claim).exists()
+    assert EvidenceRecord.objects.filter(pk=record.pk).exists()
+
+
+def test_a_relationship_may_not_point_to_its_own_profile(analyst, sourced):
+    response = analyst.post(f"{API}/profiles/sourced/relationships/", {"target": "sourced"}, format="json")
+    assert response.status_code == 400 and "target" in error_of(response)["fields"]
+    response = analyst.post(f"{API}/profiles/sourced/relationships/", {"target": "nowhere"}, format="json")
+    assert response.status_code == 400 and "target" in error_of(response)["fields"]
+
+
+@pytest.mark.parametrize(
+    "part,payload,change",
+    [
+        ("timeline", {"date": "2026-01-02", "title": "Launched", "kind": "publication"}, {"title": {"zh-hans": "发布"}}),
+        ("watchpoints", {"text": "Next filing", "review_by": "2027-01-01"}, {"status": "triggered"}),
+        ("faq", {"question": "Who runs it?", "answer": "A consortium."}, {"visibility": "members"}),
+        ("relationships", {"target": "partner", "kind": "partner", "verified": True}, {"note": "Since 2020."}),
+    ],
+)
+def test_parts_are_added_changed_and_deleted(analyst, anonymous, sourced, part, payload, change):
+    ProfileFactory(slug="partner")
+    base = f"{API}/profiles/sourced/{part}/"
+    created = analyst.post(base, payload, format="json")
+    assert created.status_code == 201, created.content
+    item = created.json()
+    assert anonymous.get(base).json()["results"] == [anonymous.get(f"{base}{item['id']}/").json()]
+    changed = patch(analyst, f"{base}{item['id']}/", change, created["ETag"])
+    assert changed.status_code == 200, changed.content
+    deleted = analyst.delete(f"{base}{item['id']}/", HTTP_IF_MATCH=changed["ETag"])
+    assert deleted.status_code == 204
+    assert analyst.get(base).json()["results"] == []
+
+
+def test_timeline_events_cite_sources_by_id(analyst, sourced):
+    _profile, record, _other = sourced
+    response = analyst.post(f"{API}/profiles/sourced/timeline/",
+                            {"date": "2026-01-02", "title": "Filed", "evidence": [record.pk]}, format="json")
+    assert response.status_code == 201 and response.json()["evidence"] == [record.pk]
+
+
+def test_a_part_write_with_a_stale_etag_is_412(analyst, sourced):
+    etag = etag_of(analyst, "sourced")
+    assert analyst.post(f"{API}/profiles/sourced/faq/", {"question": "A?"}, format="json", HTTP_IF_MATCH=etag).status_code == 201
+    response = analyst.post(f"{API}/profiles/sourced/faq/", {"question": "B?"}, format="json", HTTP_IF_MATCH=etag)
+    assert response.status_code == 412
+
+
+def test_members_only_parts_written_by_staff_stay_hidden_from_anonymous(analyst, anonymous, sourced):
+    analyst.post(f"{API}/profiles/sourced/faq/", {"question": "Secret?", "visibility": Visibility.MEMBERS}, format="json")
+    assert anonymous.get(f"{API}/profiles/sourced/faq/").json()["results"] == []
