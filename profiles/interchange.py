@@ -540,12 +540,16 @@ def validate_documents(documents):
         docs.append((place, doc))
     errors.extend(_conflicting_sources(docs))
     targets = {
-        rel["target"] for _, doc in docs for rel in doc["relationships"] if isinstance(rel["target"], str)
+        rel["target"]
+        for _, doc in docs
+        for rel in doc["relationships"]
+        if isinstance(rel["target"], str) and SLUG_RE.match(rel["target"])  # refused already otherwise
     }
     known = set(places_by_slug) | set(Profile.objects.filter(slug__in=targets).values_list("slug", flat=True))
     for place, doc in docs:
         for i, rel in enumerate(doc["relationships"]):
-            if isinstance(rel["target"], str) and rel["target"] not in known and rel["target"] != doc["slug"]:
+            target = rel["target"]
+            if isinstance(target, str) and SLUG_RE.match(target) and target not in known and target != doc["slug"]:
                 errors.append(f'{place}.relationships[{i}].target: unknown profile "{rel["target"]}"')
     return [doc for _, doc in docs], errors
 

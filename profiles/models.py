@@ -218,6 +218,10 @@ class Profile(ScoredMixin):
             score_range_check("score", "profile_score_range"),
             score_range_check("computed_score", "profile_computed_score_range"),
             score_range_check("score_override", "profile_score_override_range"),
+            models.CheckConstraint(
+                condition=Q(score_override__isnull=True) | ~Q(override_reason=""),
+                name="profile_override_has_reason",
+            ),
         ]
 
     def __str__(self):

@@ -169,12 +169,6 @@ def test_aliases_must_be_a_list_of_names(analyst_client, draft):
 # Reported, not fixed here (models.py belongs to another engineer) ------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="models.py: Profile has no 'override needs a reason' constraint (Claim has claim_override_has_reason); "
-    "a profile stored that way (import, API, shell) makes confidence.score_profile raise OverrideError, and "
-    "recompute_scores() — used by the band-table editor for every profile — fails with it.",
-)
 def test_the_database_refuses_a_profile_override_without_a_reason():
     from decimal import Decimal
 

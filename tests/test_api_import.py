@@ -128,11 +128,6 @@ def test_nul_characters_in_a_document_are_refused_not_a_server_error(analyst, se
     assert not Profile.objects.filter(slug="nul-inside").exists()
 
 
-@pytest.mark.xfail(
-    connection.vendor == "postgresql", strict=True,
-    reason="interchange.validate_documents looks up relationship targets before refusing bad slugs; "
-    "PostgreSQL cannot compare a string holding NUL (DataError, a 500 in import_profiles too)",
-)  # fmt: skip
 def test_interchange_refuses_a_relationship_target_with_nul_without_a_database_error():
     from profiles.interchange import InterchangeError, import_text
 
