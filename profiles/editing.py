@@ -27,11 +27,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import confidence, publishing, services
+from . import confidence, publishing, revisions, services
 from .interchange import normalize_url
 from .models import (
     Briefing,
-    ChangeAction,
     Claim,
     ClaimEvidence,
     EvidenceRecord,
@@ -101,24 +100,20 @@ def _clean(obj, *, exclude=(), prefix="", renames=None):
 
 
 @contextmanager
-def _editing(profile, *, expected_version=None, action=ChangeAction.UPDATED):
-    """Lock the profile, check its version; after the body: raise the version, rescore, record."""
-    with transaction.atomic():
+def _editing(profile, *, expected_version=None):
+    """Lock the profile, check its version; after the body, finish the edit as every edit is.
+
+    The bookkeeping (version, rescoring, changes feed, history) is `revisions.profile_saved`,
+    shared with the analyst desk.
+    """
+    with transaction.atomic(), revisions.versioned(comment="API", manual=True):
         locked = Profile.objects.select_for_update().get(pk=profile.pk)
         if expected_version is not None and locked.version != expected_version:
             raise StaleProfile(_("Someone else changed this profile meanwhile; reload it and try again."))
         public_before = is_public(locked)
         yield locked
-        _touch(locked, public_before=public_before, action=action)
-
-
-def _touch(profile, *, public_before, action=ChangeAction.UPDATED):
-    profile.version += 1
-    profile.updated_at = timezone.now()
-    profile.save(update_fields=["version", "updated_at"])
-    services.recompute_scores([profile.pk], record=False)
-    profile.refresh_from_db()
-    services.record_changes([services.change_entry(profile, action, public_before=public_before)])
+        fresh = revisions.profile_saved(locked, public_before=public_before)
+        locked.version, locked.updated_at = fresh.version, fresh.updated_at
 
 
 def _override(value, prefix):
@@ -238,9 +233,8 @@ def create_profile(*, slug, kind, fields, actor=None):
         profile.save()
         _write_topics(profile, topics)
         _write_briefing(profile, briefing)
-        services.recompute_scores([profile.pk], record=False)
-        profile.refresh_from_db()
-        services.record_changes([services.change_entry(profile, ChangeAction.CREATED, public_before=False)])
+        with revisions.versioned(actor=actor, comment="API", manual=True):
+            profile = revisions.profile_saved(profile, actor=actor, created=True, public_before=False)
     return profile
 
 
@@ -292,10 +286,9 @@ def delete_profile(profile, *, actor=None, expected_version=None):
         locked = Profile.objects.select_for_update().get(pk=profile.pk)
         if expected_version is not None and locked.version != expected_version:
             raise StaleProfile(_("Someone else changed this profile meanwhile; reload it and try again."))
-        entry = services.change_entry(locked, ChangeAction.DELETED, public_before=is_public(locked))
         cited = list(ClaimEvidence.objects.filter(claim__profile=locked).values_list("evidence_id", flat=True))
+        revisions.profile_deleted(locked, public_before=is_public(locked))
         locked.delete()
-        services.record_changes([entry])
         _rescore_sharers(cited)
 
 
