@@ -291,7 +291,8 @@ class _Checker:
                 self.error(f"{place}[{i}]", f"unknown evidence key {json.dumps(key, ensure_ascii=False)}")
             else:
                 keys.append(key)
-        return keys
+        # Canonical order: the order of the profile's source list, as export writes it.
+        return sorted(keys, key=known.__getitem__)
 
 
 TOP_FIELDS = [
@@ -369,14 +370,14 @@ def validate_document(raw, place):
 
 
 def _evidence(check, value, place):
-    records, keys, urls = [], set(), {}
+    records, keys, urls = [], {}, {}  # keys: key → its place in the source list
     allowed = {"key", "title", "url", "publisher", "published_on", "kind", "reliability",
                "excerpt", "language", "review_status", "visibility"}  # fmt: skip
     for here, item in check.entries(value, place, allowed):
         key = check.string(item.get("key"), f"{here}.key", max_length=100, required=True)
         if key in keys:
             check.error(f"{here}.key", f'evidence key "{key}" is used twice')
-        keys.add(key)
+        keys.setdefault(key, len(keys))
         url = item.get("url")
         if url is not None:
             url = check.string(url, f"{here}.url", max_length=1000)
@@ -878,6 +879,11 @@ def export_document(profile, bands, audience=STAFF):
             keys[record.pk] = key
             used.add(key)
             evidence.append(record)
+    position = {record.pk: i for i, record in enumerate(evidence)}
+
+    def in_list_order(records):  # database order would depend on ids, which differ between registries
+        return sorted(records, key=lambda record: position[record.pk])
+
     band = confidence.band_for(profile.score, bands)
     briefing = profile.visible_briefing
     return {
@@ -931,7 +937,7 @@ def export_document(profile, bands, audience=STAFF):
                 "kind": event.kind,
                 "title": _text(event, "title"),
                 "text": _text(event, "text"),
-                "evidence": [keys[record.pk] for record in event.visible_evidence],
+                "evidence": [keys[record.pk] for record in in_list_order(event.visible_evidence)],
                 "visibility": event.visibility,
             }
             for event in profile.visible_timeline
@@ -942,7 +948,7 @@ def export_document(profile, bands, audience=STAFF):
                 "kind": watchpoint.kind,
                 "status": watchpoint.status,
                 "review_by": watchpoint.review_by.isoformat() if watchpoint.review_by else None,
-                "triggered_by": [keys[record.pk] for record in watchpoint.visible_triggered_by],
+                "triggered_by": [keys[record.pk] for record in in_list_order(watchpoint.visible_triggered_by)],
                 "visibility": watchpoint.visibility,
             }
             for watchpoint in profile.visible_watchpoints
@@ -960,7 +966,7 @@ def export_document(profile, bands, audience=STAFF):
                 "target": relationship.target.slug,
                 "kind": relationship.kind,
                 "note": _text(relationship, "note"),
-                "evidence": [keys[record.pk] for record in relationship.visible_evidence],
+                "evidence": [keys[record.pk] for record in in_list_order(relationship.visible_evidence)],
                 "verified": relationship.verified,
                 "visibility": relationship.visibility,
             }

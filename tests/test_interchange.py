@@ -1189,3 +1189,20 @@ def test_a_score_override_from_the_document_is_the_claims_score(seed_document):
     assert claim.score_override == Decimal("0.33") and claim.score == Decimal("0.33")
     assert claim.override_reason == "analyst judgement"
 
+
+
+def test_timeline_evidence_follows_the_source_list_order_whatever_the_ids(seed_document):
+    """Two undated sources on one event: export must not order them by database id."""
+    seed_document["evidence"] += [
+        {"key": "later-b", "title": "B", "kind": "secondary", "review_status": "reviewed"},
+        {"key": "later-a", "title": "A", "kind": "secondary", "review_status": "reviewed"},
+    ]
+    seed_document["timeline"][0]["evidence"] = ["later-a", "later-b", "epoch-run-out"]
+    import_text(json.dumps(seed_document))
+    first = export_text()
+    event = json.loads(first)[0]["timeline"][0]
+    assert event["evidence"] == ["epoch-run-out", "later-b", "later-a"]  # the source list's order
+    assert import_text(first).unchanged == [seed_document["slug"]]
+    empty_the_registry()
+    import_text(first)
+    assert export_text() == first
