@@ -8,7 +8,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bi
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test messages demo check-python clean
+.PHONY: run test messages demo check-python clean bench
 
 run: $(BIN)/.installed messages
 	@mkdir -p var
@@ -19,6 +19,11 @@ run: $(BIN)/.installed messages
 
 test: $(BIN)/.installed messages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The load and interchange benchmark (docs/performance.md): about 45 minutes on 2 cores,
+# needs the local PostgreSQL; never part of `make test` or CI. BENCH_ARGS="--reuse" keeps the data.
+bench: $(BIN)/.installed messages
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 messages: $(BIN)/.installed
 	@command -v msgfmt >/dev/null || { echo "msgfmt not found: install GNU gettext (apt-get install gettext)" >&2; exit 1; }

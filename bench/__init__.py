@@ -1,0 +1,1 @@
+"""The load and interchange benchmark (`make bench`); see bench/README.md."""

@@ -1,0 +1,136 @@
+"""In-process facts about the bench endpoints: which exist, their paths, their SQL queries.
+
+    python bench/probe.py OUTPUT.json
+
+Run by `bench/run.py` against the bench database (settings `bench.settings`). It
+
+* creates (or resets) the member account `bench-member` with the password in
+  `BENCH_MEMBER_PASSWORD`, through `profiles.roles.create_or_update_user`;
+* picks the paths each endpoint is loaded with (profile pages rotate over a fixed,
+  evenly spread set of published profiles, so no single row stays hot);
+* checks that each answers 200, and leaves out the API endpoints that do not exist yet;
+* counts the SQL queries of one request with Django's test client and
+  `CaptureQueriesContext` (after one warm-up request), as anonymous or member;
+* times serial requests in this one process (no concurrency): the service time.
+
+Writes a JSON list of endpoints for `run.py`.
+"""
+
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+
+MEMBER = "bench-member"
+ROTATION = 100  # profile pages rotate over this many published profiles
+SEARCH_TERM = "resilience"  # a common English word: full-text engine
+SEARCH_TERM_ZH = "路由"  # Chinese: the substring engine
+BROWSE_FILTERS = {"kind": "institution", "region": "Europe"}
+SERIAL_REQUESTS = 15
+
+
+def endpoints(slugs):
+    """(name, audience, paths, kind) of every endpoint the bench loads, the floor first."""
+    from urllib.parse import urlencode
+
+    profile_paths = [f"/en/profiles/{slug}/" for slug in slugs]
+    return [
+        ("trivial view (floor)", "anonymous", ["/bench/trivial/"], "floor"),
+        ("profile page", "anonymous", profile_paths, "profile"),
+        ("profile page", "member", profile_paths, "profile_member"),
+        ("browse, 2 filters", "anonymous", [f"/en/profiles/?{urlencode(BROWSE_FILTERS)}"], "browse"),
+        ("search (full text)", "anonymous", [f"/en/profiles/?{urlencode({'q': SEARCH_TERM})}"], "search"),
+        ("search (Chinese, substring)", "anonymous", [f"/zh-hans/profiles/?{urlencode({'q': SEARCH_TERM_ZH})}"], "search_zh"),
+        ("API list", "anonymous", ["/api/v1/profiles/"], "api_list"),
+        ("API detail", "anonymous", [f"/api/v1/profiles/{slug}/" for slug in slugs], "api_detail"),
+        ("API changes feed", "anonymous", ["/api/v1/changes/"], "api_changes"),
+    ]
+
+
+def spread_slugs():
+    """Every n-th published profile by id: a fixed sample of ordinary profiles."""
+    from profiles.models import Profile, ProfileStatus
+
+    slugs = list(Profile.objects.filter(status=ProfileStatus.PUBLISHED).order_by("pk").values_list("slug", flat=True))
+    step = max(1, len(slugs) // ROTATION)
+    return slugs[::step][:ROTATION]
+
+
+def result_count(path):
+    """How many profiles a list URL finds for anonymous readers (the page's own code)."""
+    from urllib.parse import urlsplit
+
+    from django.http import QueryDict
+    from django.utils import translation
+
+    from profiles import browsing, services
+    from profiles.visibility import ANONYMOUS
+
+    parts = urlsplit(path)
+    params = QueryDict(parts.query)
+    with translation.override(parts.path.split("/")[1]):
+        bands = services.current_bands()
+        request = browsing.read_browse_request(params, audience=ANONYMOUS, bands=bands)
+        result = browsing.browse_profiles(ANONYMOUS, request, bands=bands)
+    return result.page.paginator.count
+
+
+def main(output):
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from profiles.roles import create_or_update_user
+
+    member, _ = create_or_update_user(MEMBER, role="member", password=os.environ["BENCH_MEMBER_PASSWORD"], days=30)
+    clients = {"anonymous": Client(HTTP_HOST="127.0.0.1"), "member": Client(HTTP_HOST="127.0.0.1")}
+    clients["member"].force_login(member)
+
+    found = []
+    for name, audience, paths, kind in endpoints(spread_slugs()):
+        client = clients[audience]
+        statuses = {client.get(path).status_code for path in paths[:3]}  # also warms each path
+        if statuses != {200}:
+            if kind.startswith("api_"):
+                print(f"  {name}: {paths[0]} answers {sorted(statuses)}: not built yet, skipped", file=sys.stderr)
+                continue
+            raise SystemExit(f"{name}: {paths[0]} answers {sorted(statuses)}, not 200")
+        counts = []
+        for path in paths[:3]:
+            with CaptureQueriesContext(connection) as queries:
+                client.get(path)
+            counts.append(len(queries))
+        serial = []
+        for i in range(SERIAL_REQUESTS):
+            start = time.perf_counter()
+            client.get(paths[i % len(paths)])
+            serial.append((time.perf_counter() - start) * 1000)
+        entry = {
+            "name": name,
+            "audience": audience,
+            "kind": kind,
+            "paths": paths,
+            "queries": max(counts),
+            "queries_min": min(counts),
+            "serial_ms": round(statistics.median(serial), 1),
+            "bytes": len(client.get(paths[0]).content),
+        }
+        if kind in ("browse", "search", "search_zh"):
+            entry["results"] = result_count(paths[0])
+        found.append(entry)
+        print(f"  {name} ({audience}): {entry['queries']} queries, {entry['serial_ms']} ms serial", file=sys.stderr)
+    Path(output).write_text(json.dumps({"member": MEMBER, "endpoints": found}, indent=2, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
