@@ -26,7 +26,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from .models import ProfileKind
-from .visibility import ANONYMOUS, Audience, visible_profiles
+from .visibility import is_public
 
 # The only profile attributes read here. All are profile-level and public:
 # visibility gates a profile's parts, never these.
@@ -156,18 +156,6 @@ def json_ld(profile, *, url, language, site_name, site_url):
     return data
 
 
-def is_indexable(profile, audience):
-    """Whether search engines may index the page: only if anonymous readers may open it.
-
-    Readers and members open the same profiles (DESIGN.md: an unpublished profile
-    is a 404 to both), so a page found for either is public; only a staff page
-    needs asking the policy, at the cost of one query.
-    """
-    if not audience.is_staff:
-        return True
-    return visible_profiles(ANONYMOUS).filter(pk=profile.pk).exists()
-
-
 def profile_meta(profile, request):
     """The meta of this profile's page in the active language, from public fields only."""
     language = translation.get_language() or settings.LANGUAGE_CODE
@@ -194,6 +182,6 @@ def profile_meta(profile, request):
         ),
         published_time=_iso(profile.published_at) if is_topic else "",
         modified_time=_iso(profile.updated_at) if is_topic else "",
-        noindex=not is_indexable(profile, Audience.for_request(request)),
+        noindex=not is_public(profile),  # only pages anonymous readers may open are indexed
         json_ld=serialise_json_ld(data),
     )
