@@ -192,15 +192,11 @@ class ProfileTopicInline(admin.TabularInline):
     verbose_name_plural = _("topics (facet)")
 
 
-class ProfileEvidenceInline(admin.TabularInline):
-    model = ProfileEvidence
-    form = ProfileEvidenceForm
-    fields = ("evidence", "review", "key", "position")
+class _EvidenceLinkMixin:
+    """An inline of links to evidence records, showing each record's citation review."""
+
     readonly_fields = ("review",)
     autocomplete_fields = ("evidence",)
-    extra = 0
-    verbose_name = _("source")
-    verbose_name_plural = _("sources (evidence listed on this profile)")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("evidence")
@@ -208,6 +204,15 @@ class ProfileEvidenceInline(admin.TabularInline):
     @admin.display(description=_("citation review"))
     def review(self, link):
         return link.evidence.get_review_status_display() if link.evidence_id else "—"
+
+
+class ProfileEvidenceInline(_EvidenceLinkMixin, admin.TabularInline):
+    model = ProfileEvidence
+    form = ProfileEvidenceForm
+    fields = ("evidence", "review", "key", "position")
+    extra = 0
+    verbose_name = _("source")
+    verbose_name_plural = _("sources (evidence listed on this profile)")
 
 
 class ClaimInline(TranslationStackedInline):
@@ -644,22 +649,13 @@ class ProfilePartAdmin(RevisionedAdmin, TranslationAdmin):
         return self._back_to_profile(request, obj, super().response_add(request, obj, post_url_continue))
 
 
-class ClaimEvidenceInline(TranslationTabularInline):
+class ClaimEvidenceInline(_EvidenceLinkMixin, TranslationTabularInline):
     form = BilingualForm
     model = ClaimEvidence
     fields = ("evidence", "review", "stance", "note", "position")
-    readonly_fields = ("review",)
-    autocomplete_fields = ("evidence",)
     extra = 1
     verbose_name = _("evidence link")
     verbose_name_plural = _("evidence (each link with its note: the evidence basis)")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("evidence")
-
-    @admin.display(description=_("citation review"))
-    def review(self, link):
-        return link.evidence.get_review_status_display() if link.evidence_id else "—"
 
 
 @admin.register(Claim)
