@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class ProfilesConfig(AppConfig):
     name = "profiles"
     verbose_name = _("Profiles")
+
+    def ready(self):
+        from . import audit, caching
+
+        audit.connect()
+        caching.connect()

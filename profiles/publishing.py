@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from . import services
+from . import audit, services
 from .models import ChangeAction, Profile, ProfileStatus, ProfileTransition, TimelineEvent, TimelineKind
 from .visibility import ANONYMOUS, is_public, profile_graph
 
@@ -143,6 +143,8 @@ def transition(profile, to_status, *, actor, note="", expected_version=None):
     profile.version += 1
     profile.save(update_fields=["status", "updated_at", "version", "published_at", "last_reviewed_at"])
     services.record_changes([services.change_entry(profile, ChangeAction.UPDATED, public_before=public_before)])
+    if PUBLISHED in (record.from_status, to_status):
+        audit.publication(profile, record.from_status, to_status, actor=actor)
     return record
 
 

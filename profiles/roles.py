@@ -33,6 +33,7 @@ def _codenames_for(role):
         codenames |= {"delete_profile", "publish_profile"}
         codenames |= {f"{action}_confidenceband" for action in ("add", "change", "delete")}
         codenames |= {f"{action}_membership" for action in ("add", "change", "view", "delete")}
+        codenames.add("view_securityevent")  # the audit log, read-only for everyone
     return codenames
 
 

@@ -13,6 +13,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from . import audit
 from .models import ApiToken
 
 KEY_PREFIX = "rk_"
@@ -26,18 +27,20 @@ def hash_key(key):
 
 
 @transaction.atomic
-def create_token(*, user, name=""):
+def create_token(*, user, name="", actor=None):
     """Create a token for `user`; return (token, key). The key is never stored: show it now."""
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name, prefix=key[:PREFIX_LENGTH], key_hash=hash_key(key))
+    audit.token_created(token, actor=actor)
     return token, key
 
 
-def revoke_token(*, token, now=None):
+def revoke_token(*, token, now=None, actor=None):
     """Revoke a token (idempotent: a revoked token keeps its first revocation time)."""
     if token.revoked_at is None:
         token.revoked_at = now or timezone.now()
         token.save(update_fields=["revoked_at"])
+        audit.token_revoked(token, actor=actor)
     return token
 
 

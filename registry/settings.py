@@ -5,10 +5,15 @@ Environment variables:
     SECRET_KEY     required unless DEBUG is on.
     ALLOWED_HOSTS  comma-separated; defaults to loopback names only in DEBUG.
     DATABASE_URL   e.g. postgres://postgres@127.0.0.1:5432/registry; SQLite file when unset.
-    REDIS_URL      e.g. redis://127.0.0.1:6379/0 selects Redis as the cache.
+    REDIS_URL      e.g. redis://127.0.0.1:6379/0 selects Redis as the cache (and session cache).
+    DATABASE_REPLICA_URL  a read replica of DATABASE_URL: reads go there (registry/routers.py).
+    Running several app servers: docs/deploy.md.
+    PRODUCTION     "1" serves over HTTPS only, hardened; docs/security.md lists its variables
+                   and those of sign-in lock-out and import limits.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -61,19 +66,28 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "reversion",
     "profiles",
+    "axes",
 ]
 
 MIDDLEWARE = [
+    # First: /healthz for load balancers, then 503s for a lost database (registry/middleware.py).
+    "registry.middleware.HealthCheckMiddleware",
+    "registry.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions: a cached anonymous page is served without the session or the database.
+    "profiles.caching.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "profiles.audit.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it turns a locked-out sign-in into the lock-out page (docs/security.md).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "registry.urls"
@@ -105,6 +119,28 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that does not answer fails the request fast (a 503) instead of hanging it;
+    # libpq's minimum is 2 s (a stopped server refuses at once).
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(
+        os.environ.get("DATABASE_CONNECT_TIMEOUT", "2")
+    )
+if os.environ.get("DATABASE_REPLICA_URL"):
+    # Reads to the replica, writes and read-after-write to the primary (registry/routers.py).
+    DATABASES["replica"] = {
+        **dj_database_url.parse(
+            os.environ["DATABASE_REPLICA_URL"],
+            conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+            conn_health_checks=True,
+        ),
+        "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {})),
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["registry.routers.PrimaryReplicaRouter"]
+    MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+                      "registry.middleware.PrimaryPinMiddleware")  # fmt: skip
+# How long a browser's reads stay on the primary after it wrote something.
+DATABASE_REPLICA_PIN_SECONDS = int(os.environ.get("DATABASE_REPLICA_PIN_SECONDS", "10"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Two requests writing at once must queue, not fail with "database is locked":
     # take the write lock when a transaction starts, wait for it, and let readers
@@ -117,13 +153,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 if os.environ.get("REDIS_URL"):
+    # Shared by every app server; while Redis is unreachable the site runs uncached (registry/cache.py).
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "registry.cache.ResilientRedisCache",
             "LOCATION": os.environ["REDIS_URL"],
             "KEY_PREFIX": "registry",
+            "OPTIONS": {
+                "socket_connect_timeout": float(os.environ.get("REDIS_TIMEOUT", "0.25")),
+                "socket_timeout": float(os.environ.get("REDIS_TIMEOUT", "0.25")),
+            },
         }
     }
+    # Sessions in the database, read through Redis: logins survive a Redis outage.
+    SESSION_ENGINE = os.environ.get("SESSION_ENGINE", "django.contrib.sessions.backends.cached_db")
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -133,6 +176,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in throttling (django-axes): after LOGIN_FAILURE_LIMIT failures for one username from
+# one address, that pair is locked out for LOGIN_LOCKOUT_MINUTES (docs/security.md).
+AUTHENTICATION_BACKENDS = [
+    "profiles.lockout.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "profiles.views.accounts.locked_out"
+# Sign-ins are in the audit log (profiles/audit.py); axes keeps only the failure counts.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
@@ -181,12 +238,37 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
+# Production (PRODUCTION=1): HTTPS only, and `manage.py check --deploy` reports nothing.
+# It refuses to start without a strong SECRET_KEY and an explicit ALLOWED_HOSTS (docs/security.md).
+PRODUCTION = env_bool("PRODUCTION")
+if PRODUCTION:
+    if DEBUG:
+        raise ImproperlyConfigured("DEBUG must be off when PRODUCTION is on.")
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure-"):
+        raise ImproperlyConfigured("SECRET_KEY must be a random value of at least 50 characters in production.")
+    if not os.environ.get("ALLOWED_HOSTS", "").strip(" ,"):
+        raise ImproperlyConfigured("ALLOWED_HOSTS must name the site's host(s) in production.")
+    CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+    SECURE_SSL_REDIRECT = True
+    if env_bool("SECURE_PROXY_SSL_HEADER"):  # only behind a proxy that sets it and strips the client's
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = True
+    CSRF_COOKIE_HTTPONLY = LANGUAGE_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = LANGUAGE_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_AGE = 14 * 24 * 3600
+
 # The REST API (profiles/api/). Rate limits are DRF rates ("120/min", "2000/hour");
 # an empty value switches that limit off.
 API_THROTTLE_ANON = os.environ.get("API_THROTTLE_ANON", "120/min")
 API_THROTTLE_USER = os.environ.get("API_THROTTLE_USER", "1200/min")
 # Request bodies larger than this are refused with a 413 (imports are the large ones).
 API_MAX_REQUEST_BYTES = int(os.environ.get("API_MAX_REQUEST_BYTES", str(10 * 1024 * 1024)))
+# Files larger than this are refused by `manage.py import_profiles` (0: no limit).
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(1024 * 1024 * 1024)))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -7,6 +7,8 @@ or a plain string (English), as in the interchange format; in a PATCH only the
 languages given change.
 """
 
+import re
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -31,6 +33,7 @@ from ..models import (
 LANGUAGES = ("en", "zh-hans")
 MAX_ID = 2**63 - 1
 SLUG_PATTERN = r"^[a-z0-9-]{1,100}$"
+SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 TEXT_INPUT_SCHEMA = {
     "oneOf": [
@@ -54,6 +57,7 @@ class TextInputField(serializers.Field):
         "string": "{language}: expected a string.",
         "length": "{language}: longer than {max_length} characters.",
         "nul": "{language}: contains a NUL character.",
+        "surrogate": "{language}: contains an unpaired surrogate (\\ud800–\\udfff), which is not text.",
     }
 
     def __init__(self, *, max_length=20000, **kwargs):
@@ -76,6 +80,8 @@ class TextInputField(serializers.Field):
             value = value.strip()
             if "\x00" in value:
                 self.fail("nul", language=language)
+            if SURROGATE_RE.search(value):
+                self.fail("surrogate", language=language)
             if len(value) > self.max_length:
                 self.fail("length", language=language, max_length=self.max_length)
             text[language] = value

@@ -1,6 +1,8 @@
 """Login and logout in the language of the page the reader came from."""
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.shortcuts import render
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -25,3 +27,12 @@ class LoginView(_SpeaksLanguageOfNext, auth_views.LoginView):
 
 class LogoutView(_SpeaksLanguageOfNext, auth_views.LogoutView):
     pass
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """The page for a sign-in refused because of too many failures (django-axes' lock-out response)."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60) if settings.AXES_COOLOFF_TIME else None
+    response = render(request, "registration/locked_out.html", {"minutes": minutes}, status=429)
+    if minutes:
+        response["Retry-After"] = str(minutes * 60)
+    return response
