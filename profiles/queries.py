@@ -50,7 +50,7 @@ def profile_page(audience, slug):
     profile = profile_graph(audience, slug)
     if profile is None:
         return None
-    bands = services.current_bands()
+    bands = services.current_bands(cached=True)
     return ProfilePage(
         profile=profile,
         bands=bands,

@@ -16,7 +16,7 @@ from django.urls import path
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from profiles import confidence
+from profiles import confidence, services
 from profiles.models import ConfidenceBand, ProfileKind, ProfileStatus, TimelineKind, Visibility
 from profiles.structured_data import describe
 from registry import urls as project_urls
@@ -277,9 +277,15 @@ def test_methodology_shows_the_live_band_table(client):
 
 
 @pytest.mark.django_db
-def test_methodology_cap_follows_the_band_table(client):
+def test_methodology_cap_follows_the_band_table(client, django_capture_on_commit_callbacks):
     assert "which is 0.89 with the table above" in text_of(client.get("/en/methodology/"))
-    ConfidenceBand.objects.filter(lower=Decimal("0.90")).update(lower=Decimal("0.95"))
+    rows = [
+        {"lower": lower, "upper": upper, "grade": grade, "label_en": label}
+        for lower, upper, grade, label, *_rest in services.DEFAULT_BAND_ROWS
+    ]
+    rows[0]["lower"], rows[1]["upper"] = "0.95", "0.94"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.replace_band_table(rows)
     assert "which is 0.94 with the table above" in text_of(client.get("/en/methodology/"))
 
 

@@ -4,9 +4,11 @@ from django.http import Http404
 from django.shortcuts import render
 
 from .. import queries
+from ..caching import cached_page
 from ..visibility import Audience
 
 
+@cached_page()
 def profile_detail(request, slug):
     audience = Audience.for_request(request)
     page = queries.profile_page(audience, slug)

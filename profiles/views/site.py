@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from .. import confidence, services
+from ..caching import cached_page
 from ..models import EvidenceKind, Reliability
 
 # What each kind of evidence is, in a reader's words (the weights come from confidence.py).
@@ -58,9 +59,10 @@ def _half_life_years():
     return years.removesuffix(".0")
 
 
+@cached_page()
 def methodology(request):
     """How scores, bands, caps, decay and overrides work, with the live band table."""
-    bands = services.current_bands()
+    bands = services.current_bands(cached=True)
     try:
         cap = confidence.cap_for(bands)
     except confidence.BandTableError:

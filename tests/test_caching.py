@@ -1,0 +1,398 @@
+"""The page cache: anonymous pages served without the database, never to the wrong audience, never stale.
+
+Writes in a test never commit (each test is one rolled-back transaction), so the
+tests that change data run the commit callbacks with `django_capture_on_commit_callbacks`:
+that is what a committed change does.
+"""
+
+import uuid
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.db import transaction
+from django.test import override_settings
+from django.utils import translation
+
+from profiles import caching, editing, services
+from profiles.models import ConfidenceBand, ProfileStatus, ReviewStatus
+from profiles.revisions import review_evidence
+
+from .factories import (
+    ClaimFactory,
+    EvidenceFactory,
+    MembershipFactory,
+    ProfileEvidenceFactory,
+    ProfileFactory,
+    StaffFactory,
+)
+from .test_leaks import INTERNAL, MEMBERS, everything_of, planted_registry  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC_PAGES = ["/{lang}/", "/{lang}/profiles/", "/{lang}/profiles/public-exchange/", "/{lang}/methodology/",
+                "/{lang}/profiles/?q=exchange", "/{lang}/facets/region/Asia/"]  # fmt: skip
+LANGUAGES = ["en", "zh-hans"]
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Run what a commit runs (the page cache's invalidation) for the writes inside the block.
+
+    Test data is written the same way: a transaction invalidates once, so writes left
+    uncommitted before a block would swallow the block's own invalidation.
+    """
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def profile(committed):
+    with committed():
+        profile = ProfileFactory(slug="harbour", name_en="Harbour exchange", name_zh_hans="港口交换中心", region="Europe")
+        services.recompute_scores()
+    return profile
+
+
+def text(response):
+    return response.content.decode()
+
+
+# Hits ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_cached_anonymous_page_is_served_without_any_query(client, profile, lang, django_assert_num_queries):
+    url = f"/{lang}/profiles/harbour/"
+    first = client.get(url)
+    assert first.status_code == 200
+    with django_assert_num_queries(0):
+        second = client.get(url)
+    assert second.status_code == 200
+    assert second.content == first.content
+    assert second["ETag"] == first["ETag"]
+    assert second["Content-Language"] == lang
+    for header in ("Content-Security-Policy", "X-Frame-Options", "Vary", "Cache-Control"):
+        assert second[header] == first[header], header
+
+
+def test_every_reader_page_is_cached(client, planted_registry, django_assert_num_queries):
+    planted_registry.region = "Asia"
+    planted_registry.save()
+    for lang in LANGUAGES:
+        for template in PUBLIC_PAGES:
+            url = template.format(lang=lang)
+            assert client.get(url).status_code == 200, url
+            with django_assert_num_queries(0):
+                assert client.get(url).status_code == 200, url
+
+
+def test_the_languages_are_cached_apart(client, profile):
+    client.get("/en/profiles/harbour/")
+    chinese = client.get("/zh-hans/profiles/harbour/")
+    assert '<html lang="zh-hans">' in text(chinese)
+    assert "港口交换中心" in text(chinese)
+    assert '<html lang="en">' in text(client.get("/en/profiles/harbour/"))
+
+
+def test_the_query_string_is_part_of_the_key(client, planted_registry):
+    found = 'href="/en/profiles/public-exchange/"'
+    assert found in text(client.get("/en/profiles/?q=exchange"))
+    client.get("/en/profiles/?q=nothing-matches-this")
+    assert found in text(client.get("/en/profiles/?q=exchange"))
+    assert found not in text(client.get("/en/profiles/?q=nothing-matches-this"))
+
+
+def test_a_query_parameter_the_page_does_not_read_is_rendered_and_not_stored(client, profile):
+    for _ in range(2):
+        with CaptureCount() as count:
+            assert client.get("/en/profiles/harbour/?utm_source=mail").status_code == 200
+        assert count.queries > 0
+
+
+def test_a_missing_profile_is_not_cached(client, profile, committed):
+    assert client.get("/en/profiles/not-yet/").status_code == 404
+    with committed():
+        ProfileFactory(slug="not-yet")
+    assert client.get("/en/profiles/not-yet/").status_code == 200
+
+
+# Audiences ----------------------------------------------------------------------------
+
+
+def test_a_members_page_is_never_served_to_an_anonymous_reader(client, planted_registry):
+    member = MembershipFactory().user
+    client.force_login(member)
+    for lang in LANGUAGES:
+        for template in PUBLIC_PAGES:
+            client.get(template.format(lang=lang))  # warm every page as a member first
+    assert MEMBERS in everything_of(client.get("/en/profiles/public-exchange/"))
+    client.logout()
+    for lang in LANGUAGES:
+        for template in PUBLIC_PAGES:
+            url = template.format(lang=lang)
+            page = everything_of(client.get(url))
+            assert MEMBERS not in page, url
+            assert INTERNAL not in page, url
+            assert member.username.lower() not in page, url
+
+
+def test_an_anonymous_page_is_never_served_to_a_member_or_analyst(client, planted_registry):
+    for lang in LANGUAGES:
+        for template in PUBLIC_PAGES:
+            client.get(template.format(lang=lang))  # warm every page anonymously first
+    client.force_login(MembershipFactory().user)
+    page = everything_of(client.get("/en/profiles/public-exchange/"))
+    assert MEMBERS in page
+    assert INTERNAL not in page
+    client.force_login(StaffFactory())
+    assert INTERNAL in everything_of(client.get("/en/profiles/?q=marker"))
+
+
+def test_any_session_cookie_bypasses_the_cache_and_is_private(client, profile):
+    client.get("/en/profiles/harbour/")
+    client.cookies["sessionid"] = "not-a-session"
+    with CaptureCount() as count:
+        response = client.get("/en/profiles/harbour/")
+    assert count.queries > 0
+    assert "private" in response["Cache-Control"]
+    assert "Cookie" in response["Vary"]
+
+
+def test_a_member_page_is_private_and_an_anonymous_one_revalidated(client, profile):
+    anonymous = client.get("/en/profiles/harbour/")
+    assert "private" not in anonymous["Cache-Control"]
+    assert "max-age=0" in anonymous["Cache-Control"]
+    assert "Cookie" in anonymous["Vary"]
+    client.force_login(MembershipFactory().user)
+    member = client.get("/en/profiles/harbour/")
+    assert "private" in member["Cache-Control"]
+    assert "Cookie" in member["Vary"]
+
+
+def test_a_cached_page_carries_no_csrf_token_or_cookie(client, profile):
+    for _ in range(2):  # the miss and the hit
+        response = client.get("/en/profiles/harbour/")
+        assert "csrfmiddlewaretoken" not in text(response)
+        assert not response.cookies
+    # The language switch and the login are plain links: any visitor may use the cached page.
+    assert 'href="/zh-hans/profiles/harbour/"' in text(response)
+    assert 'href="/accounts/login/?next=' in text(response)
+
+
+# Conditional GET ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("warm", [False, True])
+def test_if_none_match_answers_304(client, profile, warm):
+    if warm:
+        client.get("/en/profiles/harbour/")
+    etag = client.get("/en/profiles/harbour/")["ETag"]
+    response = client.get("/en/profiles/harbour/", headers={"if-none-match": etag})
+    assert response.status_code == 304
+    assert response.content == b""
+    assert response["ETag"] == etag
+    assert client.get("/en/profiles/harbour/", headers={"if-none-match": '"stale"'}).status_code == 200
+
+
+def test_the_etag_differs_per_language_and_audience(client, profile):
+    english = client.get("/en/profiles/harbour/")["ETag"]
+    chinese = client.get("/zh-hans/profiles/harbour/")["ETag"]
+    assert english != chinese
+    client.force_login(MembershipFactory().user)
+    member = client.get("/en/profiles/harbour/", headers={"if-none-match": english})
+    assert member.status_code == 200
+    assert member["ETag"] != english
+
+
+def test_the_etag_is_keyed_by_language_and_audience_even_for_equal_bytes():
+    body = b"<p>same</p>"
+    assert caching.page_etag(body, language="en", audience="anonymous") != caching.page_etag(
+        body, language="zh-hans", audience="anonymous"
+    )
+    assert caching.page_etag(body, language="en", audience="anonymous") != caching.page_etag(
+        body, language="en", audience="member"
+    )
+
+
+# Invalidation -------------------------------------------------------------------------
+
+
+def _warm(client, url="/{lang}/profiles/harbour/"):
+    for lang in LANGUAGES:
+        client.get(url.format(lang=lang))
+
+
+def test_an_edit_is_visible_at_once_in_both_languages(client, profile, committed):
+    _warm(client)
+    with committed():
+        editing.update_profile(
+            profile, fields={"name": {"en": "Harbour exchange renamed", "zh-hans": "港口交换中心更名"}},
+            actor=StaffFactory(is_superuser=True),
+        )  # fmt: skip
+    assert "Harbour exchange renamed" in text(client.get("/en/profiles/harbour/"))
+    assert "港口交换中心更名" in text(client.get("/zh-hans/profiles/harbour/"))
+
+
+def test_publication_and_unpublication_are_visible_at_once(client, profile, committed):
+    with committed():
+        draft = ProfileFactory(slug="draft-one", status=ProfileStatus.DRAFT, name_en="Draft registry")
+    _warm(client, "/{lang}/profiles/")
+    _warm(client, "/{lang}/profiles/draft-one/")
+    with committed():
+        draft.status = ProfileStatus.PUBLISHED
+        draft.save()
+    assert client.get("/en/profiles/draft-one/").status_code == 200
+    assert "Draft registry" in text(client.get("/zh-hans/profiles/"))
+    _warm(client)
+    with committed():
+        profile.status = ProfileStatus.ARCHIVED
+        profile.save()
+    for lang in LANGUAGES:
+        assert client.get(f"/{lang}/profiles/harbour/").status_code == 404
+        assert "Harbour exchange" not in text(client.get(f"/{lang}/profiles/"))
+
+
+def test_a_new_claim_is_visible_at_once(client, profile, committed):
+    _warm(client)
+    with committed():
+        ClaimFactory(profile=profile, text_en="A freshly verified claim")
+    assert "A freshly verified claim" in text(client.get("/en/profiles/harbour/"))
+
+
+def test_an_evidence_review_is_visible_at_once(client, profile, committed):
+    with committed():
+        record = EvidenceFactory(title_en="Pending source title", review_status=ReviewStatus.PENDING)
+        ProfileEvidenceFactory(profile=profile, evidence=record, key="pending")
+    _warm(client)
+    assert "Pending source title" not in text(client.get("/en/profiles/harbour/"))
+    with committed():
+        review_evidence([record], ReviewStatus.REVIEWED, actor=StaffFactory())
+    assert "Pending source title" in text(client.get("/en/profiles/harbour/"))
+
+
+def test_a_band_table_change_is_visible_at_once(client, profile, committed):
+    _warm(client, "/{lang}/methodology/")
+    rows = [
+        {"lower": lower, "upper": upper, "grade": grade, "label_en": label_en, "label_zh_hans": label_zh}
+        for lower, upper, grade, label_en, label_zh, *_descriptions in services.DEFAULT_BAND_ROWS
+    ]
+    rows[0]["label_en"], rows[0]["label_zh_hans"] = "Top of the table", "表格顶端"
+    with committed():
+        services.replace_band_table(rows)
+    assert "Top of the table" in text(client.get("/en/methodology/"))
+    assert "表格顶端" in text(client.get("/zh-hans/methodology/"))
+
+
+def test_a_rolled_back_change_invalidates_nothing(client, profile, committed, django_assert_num_queries):
+    _warm(client)
+    with committed():
+        try:
+            with transaction.atomic():
+                profile.name_en = "Never committed"
+                profile.save()
+                raise RuntimeError("abort")
+        except RuntimeError:
+            pass
+    with django_assert_num_queries(0):
+        page = client.get("/en/profiles/harbour/")
+    assert "Never committed" not in text(page)
+
+
+def test_a_transaction_of_many_writes_invalidates_once(profile, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        for n in range(20):
+            ClaimFactory(profile=profile, text_en=f"claim {n}")
+    assert len(callbacks) == 1
+
+
+def test_another_process_invalidating_makes_this_one_miss(client, profile):
+    client.get("/en/profiles/harbour/")
+    cache.set(caching.GENERATION_KEY, "set-by-another-server", None)
+    with CaptureCount() as count:
+        client.get("/en/profiles/harbour/")
+    assert count.queries > 0
+
+
+class CaptureCount:
+    def __enter__(self):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        self._context = CaptureQueriesContext(connection)
+        self._context.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self._context.__exit__(*exc)
+        self.queries = len(self._context.captured_queries)
+
+
+# The band table -----------------------------------------------------------------------
+
+
+def test_the_band_table_is_read_once_then_from_the_cache(django_assert_num_queries):
+    with django_assert_num_queries(1):
+        english = services.current_bands(cached=True)
+    with django_assert_num_queries(0), translation.override("zh-hans"):
+        chinese = services.current_bands(cached=True)
+    assert [band.label for band in english][:2] == ["High", "Strong"]
+    assert [band.label for band in chinese][:2] == ["高", "强"]
+    assert english[0].lower == Decimal("0.90")
+
+
+# Redis ----------------------------------------------------------------------------------
+
+
+def _redis_reachable():
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _redis_reachable(), reason="no Redis on 127.0.0.1:6379")
+def test_the_page_cache_works_on_redis(client, profile, committed, django_assert_num_queries):
+    redis = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/0",
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        }
+    }
+    with override_settings(CACHES=redis):
+        try:
+            client.get("/en/profiles/harbour/")
+            with django_assert_num_queries(0):
+                assert "Harbour exchange" in text(client.get("/en/profiles/harbour/"))
+            with committed():
+                profile.name_en = "Harbour exchange on Redis"
+                profile.save()
+            assert "Harbour exchange on Redis" in text(client.get("/en/profiles/harbour/"))
+        finally:
+            client_ = cache._cache.get_client(write=True)
+            for key in client_.scan_iter(f"{redis['default']['KEY_PREFIX']}:*"):
+                client_.delete(key)
+
+
+def test_scoring_reads_the_band_table_itself_not_the_cached_copy():
+    services.current_bands(cached=True)
+    ConfidenceBand.objects.filter(grade="A").update(label_en="Edited in the database")
+    assert services.current_bands()[0].label == "Edited in the database"
+    assert services.current_bands(cached=True)[0].label == "High"  # pages: until the next invalidation
+
+
+def test_with_a_replica_pages_are_stored_only_once_its_lag_has_passed(monkeypatch):
+    monkeypatch.setattr(caching, "replica_lag_seconds", lambda: 10)
+    generation = caching._generation_token()
+    began = float(generation.split("-")[0])
+    assert not caching.is_settled(generation, now=began + 2)
+    assert caching.is_settled(generation, now=began + 10)
+    assert not caching.is_settled("not-a-token")
+
+
+def test_without_a_replica_every_generation_is_settled():
+    assert caching.replica_lag_seconds() == 0
+    assert caching.is_settled(caching._generation_token())
