@@ -10,8 +10,11 @@ stored score lies in any band of the live table graded D (two bands share it).
 
 Counts next to each filter value are computed over the current result set with
 the *other* filters applied (the search included), so each number says how many
-results choosing that value would give. Each filter is counted in one grouped
-query, so a page runs a fixed number of queries whatever the data.
+results choosing that value would give. All of them, and the number of results,
+come from one query (`facet_counts`): the visible (and searched) profiles' narrow
+facet columns are read once, with a flag per active filter, and each filter is
+grouped over the rows that pass every other flag. So a page runs a fixed number
+of queries whatever the data, and the search runs twice (counts, then the page).
 """
 
 from dataclasses import dataclass, field
@@ -21,7 +24,8 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Prefetch, Q, Value
+from django.db import connection, connections
+from django.db.models import BooleanField, Case, CharField, Count, ExpressionWrapper, F, Prefetch, Q, Value, When
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.urls import reverse
 from django.utils.html import escape
@@ -178,20 +182,57 @@ def apply_filters(profiles, filters, bands):
     return profiles
 
 
-def _counts(dimension, profiles, bands):
-    """{value: number of profiles} for one filter, in one query."""
-    if dimension.name == "grade":
-        return _grade_counts(profiles, bands)
-    if dimension.name == "topic":
-        rows = (
-            ProfileTopic.objects.filter(profile__in=profiles.values("pk"))
-            .values("name")
-            .annotate(n=Count("profile_id"))
-            .order_by()
-        )
-        return {row["name"]: row["n"] for row in rows}
-    rows = profiles.exclude(**{dimension.field: ""}).values(dimension.field).annotate(n=Count("pk")).order_by()
-    return {row[dimension.field]: row["n"] for row in rows}
+def _grade_case(bands):
+    """The grade of a profile's stored score, as SQL (NULL outside every band)."""
+    whens = [When(grade_q(grade, bands), then=Value(grade)) for grade in grades(bands)]
+    return Case(*whens, default=Value(None), output_field=CharField())
+
+
+def facet_counts(dimensions, base, filters, *, bands):
+    """({dimension: {value: count}}, number of results) over `base`, in one query.
+
+    Each dimension is counted over the rows of `base` that pass every active filter
+    but its own; the total over the rows that pass them all. `base` (visible
+    profiles, searched) is read once, as a common table expression of its narrow
+    columns; the SQL around it names only our own columns, every value is a
+    parameter of the compiled `base`.
+    """
+    columns = {"v_grade": _grade_case(bands)}
+    columns.update({f"v_{d.name}": F(d.field) for d in dimensions if d.field})
+    flags = {
+        f"f_{name}": ExpressionWrapper(_filter_q(name, value, bands), output_field=BooleanField())
+        for name, value in filters.items()
+    }
+    # "pk" named (selected as "pk"): without a field name modeltranslation would select them all.
+    rows = base.order_by().values("pk", **columns, **flags)
+    sql, params = rows.query.sql_with_params()
+
+    def passing(*names):
+        conditions = [f"f_{name}" for name in filters if name not in names]
+        return f" WHERE {' AND '.join(conditions)}" if conditions else ""
+
+    topics = connection.ops.quote_name(ProfileTopic._meta.db_table)
+    selects = [f"SELECT '', '', COUNT(*) FROM base{passing()}"]
+    for dimension in dimensions:
+        name = dimension.name
+        if name == "topic":
+            # (profile, name) is unique: counting topic rows counts profiles.
+            selects.append(
+                f"SELECT 'topic', name, COUNT(*) FROM {topics}"
+                f" WHERE profile_id IN (SELECT pk FROM base{passing(name)}) GROUP BY name"
+            )
+        else:
+            selects.append(f"SELECT '{name}', v_{name}, COUNT(*) FROM base{passing(name)} GROUP BY v_{name}")
+    counts = {dimension.name: {} for dimension in dimensions}
+    total = 0
+    with connections[rows.db].cursor() as cursor:  # the database the router reads from (a replica)
+        cursor.execute(f"WITH base AS ({sql}) " + " UNION ALL ".join(selects), params)
+        for name, value, count in cursor.fetchall():
+            if name == "":
+                total = count
+            elif value not in ("", None):
+                counts[name][value] = count
+    return counts, total
 
 
 def _display_name():
@@ -201,9 +242,9 @@ def _display_name():
     return Lower(Coalesce(*names, F("slug")))
 
 
-def _ordered(profiles, sort):
+def _ordered(profiles, sort, query=None):
     if sort == "relevance":
-        return profiles.order_by("-search_rank", "-updated_at", "pk")
+        return search.with_rank(profiles, query).order_by("-search_rank", "-updated_at", "pk")
     if sort == "name":
         return profiles.order_by(_display_name(), "pk")
     if sort == "confidence":
@@ -269,47 +310,54 @@ class BrowseResult:
 
 
 def browse_profiles(audience, request, *, bands):
-    """The profile list for this request: one page of rows, and the counts of every filter."""
+    """The profile list for this request: one page of rows, and the counts of every filter.
+
+    Four queries, five with a search: the counts with the number of results, the
+    page, its topics, and the claims that matched (for snippets).
+    """
     base = visible_profiles(audience)
     if request.query:
         base = base.filter(search.search_filter(request.query, audience))
-    results = apply_filters(base, request.filters, bands)
+    dimensions = dimensions_for(audience)
+    counts, total = facet_counts(dimensions, base, request.filters, bands=bands)
+    results = _ordered(apply_filters(base, request.filters, bands), request.sort, request.query)
+    page = _page(results, request.page, count=total)
     if request.sort == "relevance":
-        results = search.with_rank(results, request.query, audience)
-    page = _page(_ordered(results, request.sort), request.page, audience=audience, query=request.query)
+        # Every match is ranked over narrow columns; only this page's rows are read whole.
+        ranked = visible_profiles(audience).filter(pk__in=page.object_list.values("pk"))
+        page.object_list = _ordered(ranked, request.sort, request.query)
+    page.object_list = _fetch(page.object_list, audience=audience, query=request.query)
     page.object_list = profile_rows(page.object_list, bands, query=request.query)
     active = [
         ActiveFilter(name, str(DIMENSION[name].label), _value_label(name, value, bands))
         for name, value in request.filters.items()
     ]
-    return BrowseResult(
-        page=page, groups=filter_groups(audience, base, request.filters, bands=bands), active=active,
-        sorts=sort_choices(request),
-    )
-
-
-def filter_groups(audience, base, filters, *, bands):
-    """Each filter's options with counts over `base` narrowed by the other filters (one query each)."""
     groups = []
-    for dimension in dimensions_for(audience):
-        others = {name: value for name, value in filters.items() if name != dimension.name}
-        counts = _counts(dimension, apply_filters(base, others, bands), bands)
-        selected = filters.get(dimension.name, "")
-        options = _options(dimension, counts, selected, bands)
+    for dimension in dimensions:
+        selected = request.filters.get(dimension.name, "")
+        options = _options(dimension, counts[dimension.name], selected, bands)
         groups.append(FilterGroup(dimension.name, str(dimension.label), options, selected))
-    return groups
+    return BrowseResult(page=page, groups=groups, active=active, sorts=sort_choices(request))
 
 
-def _page(profiles, number, *, audience, query=None):
+def _page(profiles, number, *, count=None):
+    """A page of `profiles`, its object_list still a queryset; `count`, when known, saves a query."""
+    paginator = Paginator(profiles, PER_PAGE)
+    if count is not None:
+        paginator.count = count  # a cached property: set, it is not asked of the database
+    page = paginator.get_page(number)
+    # Templates cannot call get_elided_page_range(number) themselves.
+    page.elided_range = list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+    return page
+
+
+def _fetch(profiles, *, audience, query=None):
+    """The profiles with their topics (and the visible claims that matched the query)."""
     prefetches = [Prefetch("topic_links", queryset=ProfileTopic.objects.all(), to_attr="topics_list")]
     if query:
         claims = search.matching_claims(query, audience)
         prefetches.append(Prefetch("claims", queryset=claims, to_attr="matching_claims"))
-    page = Paginator(profiles.prefetch_related(*prefetches), PER_PAGE).get_page(number)
-    page.object_list = list(page.object_list)
-    # Templates cannot call get_elided_page_range(number) themselves.
-    page.elided_range = list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
-    return page
+    return list(profiles.prefetch_related(*prefetches))
 
 
 # Rows --------------------------------------------------------------------------
@@ -428,7 +476,8 @@ def facet_page(audience, facet, value, *, page, bands):
     if facet not in FACETS or not _storable(value):
         return None
     profiles = visible_profiles(audience).filter(_filter_q(facet, value, bands))
-    result = _page(_ordered(profiles, "updated"), page, audience=audience)
+    result = _page(_ordered(profiles, "updated"), page)
+    result.object_list = _fetch(result.object_list, audience=audience)
     if result.paginator.count == 0:
         return None
     result.object_list = profile_rows(result.object_list, bands)

@@ -9,20 +9,24 @@ text, and the caller's queryset (from `visible_profiles`) keeps drafts out.
 A query is cut into terms (runs of letters and digits, at most ``MAX_TERMS``);
 every term must match somewhere in that text (AND across terms, OR across fields).
 
-Two engines answer it, chosen per query by ``parse_query``:
+Two engines answer it, chosen by the database:
 
-* **Full text** (PostgreSQL, a query without CJK characters): each term is a
-  prefix query (``term:*``) in the "simple" configuration (the texts are
-  bilingual, so no one language's stemming applies) against two documents backed
-  by GIN indexes (migration 0003): the profile document (names, aliases,
-  summaries) and the claim document (claim texts). Ranked by ``SearchRank`` over
-  a weighted vector (names and aliases A, summaries B) plus the best rank among
-  the profile's matching visible claims (unweighted, so D), so a name match
-  outranks a claim-only match.
-* **Substring** (SQLite; and CJK queries on both databases, since PostgreSQL's
-  parser does not split Chinese text into words): ``icontains`` over the same
-  fields. Ranked by a simple score summed over the terms: a term found in a name
-  scores 4, in an alias 3, in a summary 2, only in a claim 1.
+* **Full text** (PostgreSQL): the database keeps tsvector columns itself, indexed
+  with GIN (migration 0007): a profile's names and aliases, its summaries, and each
+  claim's texts. Words are indexed in the "simple" configuration (the texts are
+  bilingual, so no one language's stemming applies); Chinese, Japanese and Korean
+  text, which has no spaces between words, as overlapping character bigrams. A term
+  is cut into its CJK and other pieces, all of which must be found in the same
+  field: an other piece as a word prefix (``piece:*``); a CJK piece of two or more
+  characters as its bigrams in a row (``路由 <-> 由器``), i.e. those characters
+  together; a single CJK character as the start of a bigram (or a run's end).
+* **Substring** (SQLite): ``icontains`` over the same fields.
+
+Both rank alike, by a score summed over the terms: a term found in a name scores 4,
+in an alias 3 (full text indexes aliases with the names: 4), in a summary 2, only in
+a claim 1; ties go to the most recently updated profile. The full-text engine
+answers "where was it found" from its GIN indexes alone, without reading any
+profile's text or vectors, so ranking thousands of matches stays cheap.
 
 Highlighting is the same for both engines: ``highlight`` escapes the text and
 puts ``<mark>`` around matches, in Python, and is only ever given text the
@@ -33,12 +37,12 @@ import json
 import re
 from dataclasses import dataclass
 from functools import reduce
-from operator import and_, or_
+from operator import add, and_, or_
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchVectorExact, SearchVectorField
 from django.db import connection
-from django.db.models import Case, FloatField, IntegerField, OuterRef, Q, Subquery, TextField, Value, When
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import Case, Expression, IntegerField, Q, TextField, Value, When
+from django.db.models.functions import Cast
 from django.db.models.lookups import IContains
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -52,17 +56,21 @@ SEARCH_CONFIG = "simple"
 
 TERM_RE = re.compile(r"[^\W_]+")
 # Han ideographs (with extensions and compatibility forms), kana, Hangul, bopomofo.
-CJK_RE = re.compile(
-    "[\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3190-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
-    "\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f]"
+# Migration 0007 tokenises the same characters as bigrams.
+CJK_CHARACTERS = (
+    "\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3190-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
+    "\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
 )
+CJK_RE = re.compile(f"[{CJK_CHARACTERS}]")
+PIECE_RE = re.compile(f"[{CJK_CHARACTERS}]+|[^{CJK_CHARACTERS}]+")
 
-# The two indexed documents. Migration 0003 builds its GIN indexes from the same
-# expressions: change them together (tests/test_search.py checks the plan uses them).
-PROFILE_DOCUMENT_FIELDS = ("name_en", "name_zh_hans", "aliases", "summary_en", "summary_zh_hans")
-CLAIM_DOCUMENT_FIELDS = ("text_en", "text_zh_hans")
+# The stored tsvector columns (PostgreSQL only; migration 0007 defines them and their
+# GIN indexes, and tests/test_search.py checks the plans use them).
+PROFILE_NAMES = "search_names"  # names in both languages and aliases
+PROFILE_SUMMARIES = "search_summaries"
+CLAIM_TEXTS = "search_document"
 
-# Substring ranking: the best place a term was found.
+# Ranking: the best place a term was found.
 NAME_SCORE, ALIAS_SCORE, SUMMARY_SCORE, CLAIM_SCORE = 4, 3, 2, 1
 
 MARK_OPEN = mark_safe("<mark>")
@@ -70,12 +78,30 @@ MARK_CLOSE = mark_safe("</mark>")
 ELLIPSIS = SafeString("…")  # a literal without markup
 
 
-def profile_document():
-    return SearchVector(*PROFILE_DOCUMENT_FIELDS, config=SEARCH_CONFIG)
+class StoredVector(Expression):
+    """A tsvector column of the queryset's own table, which the models do not declare."""
 
+    output_field = SearchVectorField()
 
-def claim_document():
-    return SearchVector(*CLAIM_DOCUMENT_FIELDS, config=SEARCH_CONFIG)
+    def __init__(self, column, alias=None):
+        super().__init__()
+        self.column, self.alias = column, alias
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
+        resolved = self.copy()
+        resolved.alias = query.get_initial_alias()
+        return resolved
+
+    def relabeled_clone(self, change_map):
+        clone = self.copy()
+        clone.alias = change_map.get(self.alias, self.alias)
+        return clone
+
+    def get_group_by_cols(self):
+        return [self]
+
+    def as_sql(self, compiler, connection):
+        return f"{compiler.quote_name(self.alias)}.{connection.ops.quote_name(self.column)}", []
 
 
 @dataclass(frozen=True)
@@ -91,30 +117,44 @@ class ParsedQuery:
 
 
 def parse_query(text, *, vendor=None):
-    """Cut a query into terms and pick the engine (full text only on PostgreSQL, never for CJK)."""
+    """Cut a query into terms and pick the engine (full text on PostgreSQL, substrings elsewhere)."""
     text = " ".join((text or "").split())[:MAX_QUERY_LENGTH]
     terms = []
     for term in TERM_RE.findall(text):
         if term.casefold() not in (t.casefold() for t in terms):
             terms.append(term)
     vendor = vendor or connection.vendor
-    return ParsedQuery(
-        text=text,
-        terms=tuple(terms[:MAX_TERMS]),
-        full_text=vendor == "postgresql" and not CJK_RE.search(text),
-    )
+    return ParsedQuery(text=text, terms=tuple(terms[:MAX_TERMS]), full_text=vendor == "postgresql")
 
 
 # Matching ----------------------------------------------------------------------
 
 
-def _term_query(term):
-    # Terms are letters and digits only, so they cannot break the raw tsquery syntax.
-    return SearchQuery(f"{term.lower()}:*", search_type="raw", config=SEARCH_CONFIG)
+def term_tsquery(term):
+    """The raw tsquery for one term: its CJK pieces as bigrams in a row, other pieces as prefixes.
+
+    Terms are letters and digits only, so they cannot break the raw tsquery syntax.
+    """
+    parts = []
+    for piece in PIECE_RE.findall(term.lower()):
+        if len(piece) == 1 or not CJK_RE.match(piece):
+            parts.append(f"{piece}:*")  # one CJK character: a bigram it starts, or a run's last character
+        else:
+            parts.append("(" + " <-> ".join(piece[i : i + 2] for i in range(len(piece) - 1)) + ")")
+    return " & ".join(parts)
 
 
-def _any_term_query(query):
-    return reduce(or_, (_term_query(term) for term in query.terms))
+def _tsquery(term):
+    return SearchQuery(term_tsquery(term), search_type="raw", config=SEARCH_CONFIG)
+
+
+def _matches(column, term):
+    return Q(SearchVectorExact(StoredVector(column), _tsquery(term)))
+
+
+def _profiles_matching(column, term):
+    """Q: the profile's `column` matches the term, answered by that column's GIN index."""
+    return Q(pk__in=Profile.objects.filter(_matches(column, term)).values("pk"))
 
 
 def _alias_q(term):
@@ -125,38 +165,36 @@ def _alias_q(term):
     return reduce(or_, (Q(IContains(aliases, spelling)) for spelling in spellings))
 
 
-def _name_q(term):
+def _name_q(query, term):
+    if query.full_text:
+        return _profiles_matching(PROFILE_NAMES, term)  # aliases included
     return Q(name_en__icontains=term) | Q(name_zh_hans__icontains=term)
 
 
-def _summary_q(term):
+def _summary_q(query, term):
+    if query.full_text:
+        return _profiles_matching(PROFILE_SUMMARIES, term)
     return Q(summary_en__icontains=term) | Q(summary_zh_hans__icontains=term)
-
-
-def _claim_text_q(term):
-    return Q(text_en__icontains=term) | Q(text_zh_hans__icontains=term)
 
 
 def _matching_claims(query, audience, term=None):
     """Visible claims matching one term (or any term when `term` is None)."""
-    claims = visible_claims(audience)
-    if query.full_text:
-        tsquery = _term_query(term) if term else _any_term_query(query)
-        return claims.alias(search_document=claim_document()).filter(search_document=tsquery)
     terms = [term] if term else query.terms
-    return claims.filter(reduce(or_, (_claim_text_q(t) for t in terms)))
+    if query.full_text:
+        return visible_claims(audience).filter(reduce(or_, (_matches(CLAIM_TEXTS, t) for t in terms)))
+    return visible_claims(audience).filter(
+        reduce(or_, (Q(text_en__icontains=t) | Q(text_zh_hans__icontains=t) for t in terms))
+    )
 
 
 def _term_matches(query, term, audience):
-    claim_match = Q(pk__in=_matching_claims(query, audience, term).values("profile_id"))
+    claim_profiles = _matching_claims(query, audience, term).values("profile_id")
     if query.full_text:
-        profile_ids = (
-            Profile.objects.alias(search_document=profile_document())
-            .filter(search_document=_term_query(term))
-            .values("pk")
-        )
-        return Q(pk__in=profile_ids) | claim_match
-    return _name_q(term) | _alias_q(term) | _summary_q(term) | claim_match
+        # Sets of ids from the GIN indexes, which PostgreSQL hashes once and probes per row:
+        # an ordered index scan can stop at the first page, and counts read a narrow index.
+        profiles = Profile.objects.filter(_matches(PROFILE_NAMES, term) | _matches(PROFILE_SUMMARIES, term))
+        return Q(pk__in=profiles.values("pk")) | Q(pk__in=claim_profiles)
+    return _name_q(query, term) | _alias_q(term) | _summary_q(query, term) | Q(pk__in=claim_profiles)
 
 
 def search_filter(query, audience):
@@ -169,47 +207,44 @@ def matching_claims(query, audience):
     return _matching_claims(query, audience).order_by("profile_id", "position", "id")
 
 
-def with_rank(profiles, query, audience):
+def rank(query):
+    """The relevance of a matching profile (higher is better): see the module's docstring."""
+    scores = []
+    for term in query.terms:
+        places = [When(_name_q(query, term), then=Value(NAME_SCORE))]
+        if not query.full_text:
+            places.append(When(_alias_q(term), then=Value(ALIAS_SCORE)))
+        places.append(When(_summary_q(query, term), then=Value(SUMMARY_SCORE)))
+        scores.append(Case(*places, default=Value(CLAIM_SCORE), output_field=IntegerField()))
+    return reduce(add, scores)
+
+
+def with_rank(profiles, query, audience=None):
     """The profiles annotated with `search_rank` (higher is better)."""
-    if query.full_text:
-        any_term = _any_term_query(query)
-        weighted = SearchVector("name_en", "name_zh_hans", "aliases", config=SEARCH_CONFIG, weight="A") + SearchVector(
-            "summary_en", "summary_zh_hans", config=SEARCH_CONFIG, weight="B"
-        )
-        best_claim = (
-            _matching_claims(query, audience)
-            .filter(profile=OuterRef("pk"))
-            .annotate(claim_rank=SearchRank(claim_document(), any_term))
-            .order_by("-claim_rank")
-            .values("claim_rank")[:1]
-        )
-        rank = SearchRank(weighted, any_term) + Coalesce(
-            Subquery(best_claim, output_field=FloatField()), Value(0.0), output_field=FloatField()
-        )
-        return profiles.annotate(search_rank=rank)
-    scores = [
-        Case(
-            When(_name_q(term), then=Value(NAME_SCORE)),
-            When(_alias_q(term), then=Value(ALIAS_SCORE)),
-            When(_summary_q(term), then=Value(SUMMARY_SCORE)),
-            default=Value(CLAIM_SCORE),
-            output_field=IntegerField(),
-        )
-        for term in query.terms
-    ]
-    return profiles.annotate(search_rank=reduce(lambda a, b: a + b, scores))
+    return profiles.annotate(search_rank=rank(query))
 
 
 # Highlighting ------------------------------------------------------------------
 
 
+# Where a full-text word match may start: not right after a letter or digit, unless a CJK one.
+WORD_START = f"(?<![^\\W_{CJK_CHARACTERS}])"
+
+
 def match_pattern(query):
-    """A regex finding the query's terms: at a word start for full text, anywhere otherwise."""
+    """A regex finding what the query matched: anywhere for substrings; for full text, each
+    piece of a term, CJK pieces anywhere and other pieces at a word start."""
     if not query:
         return None
-    alternatives = "|".join(re.escape(term) for term in sorted(query.terms, key=len, reverse=True))
-    prefix = r"(?<![^\W_])" if query.full_text else ""
-    return re.compile(f"{prefix}(?:{alternatives})", re.IGNORECASE)
+    if not query.full_text:
+        alternatives = [re.escape(term) for term in sorted(query.terms, key=len, reverse=True)]
+    else:
+        pieces = {piece for term in query.terms for piece in PIECE_RE.findall(term)}
+        alternatives = [
+            re.escape(piece) if CJK_RE.match(piece) else WORD_START + re.escape(piece)
+            for piece in sorted(pieces, key=len, reverse=True)
+        ]
+    return re.compile("|".join(alternatives), re.IGNORECASE)
 
 
 def highlight(text, pattern, *, around=None):

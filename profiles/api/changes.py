@@ -109,16 +109,19 @@ class ChangesView(ApiView):
         rows = rows[:limit]
         slugs = {row.slug for row in rows}
         graphs = {profile.slug: profile for profile in self.get_queryset().filter(slug__in=slugs)} if slugs else {}
-        context = self.get_serializer_context()
-        results = []
-        for action, slug, change, profile in feed_entries(rows, graphs, self.audience):
-            results.append(
-                {
-                    "action": action,
-                    "slug": slug,
-                    "changed_at": serializers.DateTimeField().to_representation(change.at),
-                    "profile": None if profile is None else ProfileDetailSerializer(profile, context=context).data,
-                }
-            )
+        entries = feed_entries(rows, graphs, self.audience)
+        # One list serializer for all the profiles: its fields are built once, not once per profile.
+        profiles = [profile for _action, _slug, _change, profile in entries if profile is not None]
+        documents = iter(ProfileDetailSerializer(profiles, many=True, context=self.get_serializer_context()).data)
+        changed_at = serializers.DateTimeField()
+        results = [
+            {
+                "action": action,
+                "slug": slug,
+                "changed_at": changed_at.to_representation(change.at),
+                "profile": None if profile is None else next(documents),
+            }
+            for action, slug, change, profile in entries
+        ]
         next_cursor = encode_cursor(rows[-1].pk) if rows else (cursor or encode_cursor(0))
         return Response({"results": results, "next": next_cursor, "has_more": has_more})

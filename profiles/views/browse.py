@@ -7,18 +7,24 @@ from django.http import Http404
 from django.shortcuts import render
 
 from .. import browsing, services
+from ..caching import cached_page
 from ..visibility import Audience
 
+# The query parameters the list reads for readers (staff-only filters are not among them).
+LIST_PARAMS = ("q", "sort", "page", *(d.name for d in browsing.DIMENSIONS if not d.staff_only))
 
+
+@cached_page()
 def home(request):
     audience = Audience.for_request(request)
-    overview = browsing.home_overview(audience, bands=services.current_bands())
+    overview = browsing.home_overview(audience, bands=services.current_bands(cached=True))
     return render(request, "profiles/home.html", {"overview": overview})
 
 
+@cached_page(params=LIST_PARAMS)
 def profile_list(request):
     audience = Audience.for_request(request)
-    bands = services.current_bands()
+    bands = services.current_bands(cached=True)
     browse = browsing.read_browse_request(request.GET, audience=audience, bands=bands)
     result = browsing.browse_profiles(audience, browse, bands=bands)
     return render(
@@ -28,11 +34,12 @@ def profile_list(request):
     )
 
 
+@cached_page(params=("page",))
 def facet(request, facet, value):
     if facet not in browsing.FACETS:
         raise Http404("No such facet.")
     audience = Audience.for_request(request)
-    page = browsing.facet_page(audience, facet, value, page=request.GET.get("page"), bands=services.current_bands())
+    page = browsing.facet_page(audience, facet, value, page=request.GET.get("page"), bands=services.current_bands(cached=True))
     if page is None:
         raise Http404("No visible profile has this value.")
     return render(
