@@ -33,6 +33,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
+from functools import lru_cache
 from typing import Any, Iterable
 
 POLICY_VERSION = "2026.1"
@@ -84,6 +85,17 @@ def _to_decimal(value: Any) -> Decimal | None:
 
 def round_score(value: Any) -> Decimal:
     """Round a score half up to two places; refuse non-numbers and values outside 0.00–1.00."""
+    if type(value) is Decimal and value.is_finite():
+        return _round_decimal(value)  # the common case: remembered, equal decimals round alike
+    return _round_score(value)
+
+
+@lru_cache(maxsize=65536)
+def _round_decimal(value: Decimal) -> Decimal:
+    return _round_score(value)
+
+
+def _round_score(value: Any) -> Decimal:
     number = _to_decimal(value)
     if number is None or not number.is_finite():
         raise ScoreError(f"score {value!r} is not a finite number")
@@ -102,8 +114,13 @@ def _two(value: Decimal) -> str:
 
 
 def _four(value: Decimal) -> str:
+    return _four_text(str(value))  # keyed by text: equal numbers may differ in sign or exponent
+
+
+@lru_cache(maxsize=65536)  # the same weights are written into thousands of explanations
+def _four_text(value: str) -> str:
     with localcontext(_CONTEXT):
-        return str(value.quantize(FOUR_PLACES, rounding=ROUND_HALF_UP))
+        return str(Decimal(value).quantize(FOUR_PLACES, rounding=ROUND_HALF_UP))
 
 
 @dataclass(frozen=True)
@@ -252,15 +269,26 @@ def evidence_weight(ev: EvidenceInput, as_of: date) -> tuple[Decimal, Decimal, D
         raise ValueError(f"evidence {ev.id}: unknown kind {ev.kind!r}")
     if ev.reliability not in RELIABILITY_FACTORS:
         raise ValueError(f"evidence {ev.id}: unknown reliability {ev.reliability!r}")
-    published_on, as_of = _as_date(ev.published_on), _as_date(as_of)
+    return _weigh(ev.kind, ev.reliability, _as_date(ev.published_on), _as_date(as_of))
+
+
+@lru_cache(maxsize=65536)
+def _weigh(kind: str, reliability: str, published_on: date | None, as_of: date) -> tuple[Decimal, Decimal, Decimal]:
+    # Recomputing every score asks for the same few thousand combinations again and again.
     with localcontext(_CONTEXT):
-        base = KIND_WEIGHTS[ev.kind] * RELIABILITY_FACTORS[ev.reliability]
+        base = KIND_WEIGHTS[kind] * RELIABILITY_FACTORS[reliability]
         if published_on is None:
             decay = UNDATED_DECAY
         else:
-            age_days = max((as_of - published_on).days, 0)  # future-dated counts as today
-            decay = Decimal("0.5") ** (Decimal(age_days) / Decimal(HALF_LIFE_DAYS))
+            decay = _decay(max((as_of - published_on).days, 0))  # future-dated counts as today
         return base, decay, base * decay
+
+
+@lru_cache(maxsize=65536)
+def _decay(age_days: int) -> Decimal:
+    """The decay factor for an age in days (a fractional power: slow, and few distinct ages)."""
+    with localcontext(_CONTEXT):
+        return Decimal("0.5") ** (Decimal(age_days) / Decimal(HALF_LIFE_DAYS))
 
 
 def _publisher_key(publisher: str) -> str:

@@ -1,67 +1,68 @@
 """The JSON interchange format, `registry-profile/1` (see docs/interchange.md).
 
-Import is parse → validate → apply:
+Import is read → validate → apply:
 
-* `read_documents` accepts one object, an array of objects, or JSON Lines;
+* `iter_documents` reads one object, an array of objects, or JSON Lines (a line
+  at a time);
 * `validate_document` turns one raw object into the canonical document (the
   exact shape export writes) and collects every error with its place, such as
   `profiles[0].claims[1].evidence[0]: unknown evidence key "e9"`;
-* `import_documents` applies the canonical documents in one transaction: all
-  or nothing, upsert by slug, evidence reused by normalised URL.
+  `prepare_import` validates a whole file that way, with the checks across
+  documents, and spools the canonical documents;
+* `import_batches.apply_import` writes them in batches inside one transaction:
+  all or nothing, upsert by slug, evidence reused by normalised URL.
 
 Because validation produces the export shape, a profile whose stored form
 already equals the incoming document is left untouched (re-importing changes
 nothing), and export → import → export is byte-identical.
 """
 
+import functools
+import hashlib
+import io
+import itertools
 import json
+import marshal
 import re
+import struct
+import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
-from django.db.models import F
-from django.utils import timezone, translation
+from django.utils import translation
 
 from . import confidence, services
 from .models import (
-    Briefing,
-    ChangeAction,
-    Claim,
-    ClaimEvidence,
     ClaimSection,
     Criticality,
     EvidenceKind,
-    EvidenceRecord,
-    FaqEntry,
     Impact,
     Profile,
-    ProfileEvidence,
     ProfileKind,
     ProfileStatus,
-    ProfileTopic,
-    Relationship,
     RelationshipKind,
     Reliability,
     ReviewStatus,
     Stance,
     TimeHorizon,
-    TimelineEvent,
     TimelineKind,
     Visibility,
-    Watchpoint,
     WatchpointKind,
     WatchpointStatus,
 )
-from .visibility import STAFF, profile_graphs, visible_explanation
+from .export_graphs import export_graphs
+from .visibility import STAFF, visible_explanation
 
 FORMAT = "registry-profile/1"
 LANGUAGES = ("en", "zh-hans")
 SLUG_RE = re.compile(r"^[a-z0-9-]{1,100}\Z")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
+SPOOL_HEADER = struct.Struct("<I")
+# JSON escapes can spell characters no database stores: NUL, and halves of surrogate pairs.
+UNSTORABLE_RE = re.compile("[\x00\ud800-\udfff]")
 
 
 class InterchangeError(Exception):
@@ -94,41 +95,85 @@ class ImportReport:
 # Reading ---------------------------------------------------------------------
 
 
-def read_documents(text):
-    """Split a file's text into raw documents with their places.
+def iter_documents(stream, errors):
+    """Yield (place, raw object) for each document of a text stream, appending problems to `errors`.
 
-    Returns (documents, errors) where documents is a list of (place, object).
+    JSON Lines are read a line at a time, so a file of any size is never held whole;
+    blank lines are skipped and a bad line is reported with its number. A JSON array,
+    or one object spread over several lines, is parsed whole.
     """
-    text = text.lstrip("\ufeff")
+    number, first = 0, None
+    for number, line in enumerate(stream, start=1):
+        if number == 1:
+            line = line.lstrip("\ufeff")
+        if line.strip():
+            first = line
+            break
+    if first is None:
+        errors.append("file: the file is empty")
+        return
+    if not _one_line_object(first):
+        yield from _whole_text("\n" * (number - 1) + first + stream.read(), errors)
+        return
+    count = 0
+    for number, line in itertools.chain([(number, first)], enumerate(stream, start=number + 1)):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as exc:
+            errors.append(f"line {number}: invalid JSON at column {exc.colno}: {exc.msg}")
+            continue
+        yield f"profiles[{count}]", raw
+        count += 1
+
+
+def _one_line_object(line):
+    line = line.strip()
+    if not line.startswith("{"):
+        return False
+    try:
+        json.loads(line)
+    except json.JSONDecodeError:
+        return False
+    return True
+
+
+def _whole_text(text, errors):
     stripped = text.strip()
-    if not stripped:
-        return [], ["file: the file is empty"]
     if stripped.startswith("["):
         try:
             data = json.loads(stripped)
         except json.JSONDecodeError as exc:
-            return [], [f"file: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"]
-        return [(f"profiles[{i}]", item) for i, item in enumerate(data)], []
+            errors.append(f"file: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")
+            return
+        yield from ((f"profiles[{i}]", item) for i, item in enumerate(data))
+        return
     try:
-        return [("profiles[0]", json.loads(stripped))], []
+        yield "profiles[0]", json.loads(stripped)
+        return
     except json.JSONDecodeError as exc:
         if exc.msg != "Extra data":
-            return [], [f"file: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"]
-    # More than one value: JSON Lines, one object per line.
-    documents, errors = [], []
+            errors.append(f"file: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")
+            return
+    # More than one value, the first spread over lines: JSON Lines with a bad line.
+    count = 0
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            documents.append((f"profiles[{len(documents)}]", json.loads(line)))
+            raw = json.loads(line)
         except json.JSONDecodeError as exc:
             errors.append(f"line {number}: invalid JSON at column {exc.colno}: {exc.msg}")
-    return documents, errors
+            continue
+        yield f"profiles[{count}]", raw
+        count += 1
 
 
 # Validating ------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=65536)  # an import asks about each URL several times
 def normalize_url(url):
     """The form under which two URLs count as the same source.
 
@@ -141,12 +186,19 @@ def normalize_url(url):
         return None
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
-    if scheme not in ("http", "https") or not host or any(c.isspace() for c in url.strip()):
+    # str.split() splits at exactly the characters str.isspace() accepts: one part, no space.
+    if scheme not in ("http", "https") or not host or len(url.split()) != 1:
         return None
     if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
         host = f"{host}:{port}"
     path = parts.path.rstrip("/") if parts.path not in ("", "/") else ""
     return urlunsplit((scheme, host, path, parts.query, ""))
+
+
+@functools.cache
+def _values(choices):
+    """An enumeration's values as a set (`choices.values` builds a new list on every call)."""
+    return frozenset(choices.values)
 
 
 class _Checker:
@@ -199,6 +251,9 @@ class _Checker:
             self.error(place, "must not be empty")
         if len(value) > max_length:
             self.error(place, f"is longer than {max_length} characters")
+        if UNSTORABLE_RE.search(value):
+            self.error(place, "contains a NUL character or an unpaired surrogate (\\u0000, \\ud800–\\udfff)")
+            return default
         return value
 
     def text(self, value, place, *, max_length=20000, required=False):
@@ -215,19 +270,24 @@ class _Checker:
             if language not in LANGUAGES:
                 self.error(place, f'unknown language "{language}" (use "en" or "zh-hans")')
             elif content is not None:
-                content = self.string(content, f"{place}.{language}", max_length=max_length)
-                if content:
-                    result[language] = content
+                stripped = content.strip() if type(content) is str else None
+                if stripped is None or len(stripped) > max_length or UNSTORABLE_RE.search(stripped):
+                    # Not a plain, storable string of the right length: `string` says what is wrong.
+                    stripped = self.string(content, f"{place}.{language}", max_length=max_length)
+                if stripped:
+                    result[language] = stripped
         if required and not result:
             self.error(place, "needs text in at least one language")
         return {lang: result[lang] for lang in LANGUAGES if lang in result} or None
 
     def enum(self, value, place, choices, *, default=None):
+        if default is not None:
+            default = default.value  # the plain string, as a document holds it
         if value is None:
             if default is None:
                 self.error(place, "is required")
             return default
-        if not isinstance(value, str) or value not in choices.values:
+        if not isinstance(value, str) or value not in _values(choices):
             allowed = ", ".join(choices.values)
             self.error(place, f'unknown value "{value}" (allowed: {allowed})')
             return default
@@ -525,55 +585,117 @@ def _faq(check, value, place):
     return entries
 
 
-def validate_documents(documents):
-    """Validate every document and the links between them; return (docs, errors)."""
-    docs, errors, places_by_slug = [], [], {}
-    for place, raw in documents:
-        doc, doc_errors = validate_document(raw, place)
-        errors.extend(doc_errors)
-        if doc is None:
-            continue
+class _FileChecks:
+    """What must hold across the documents of one file, kept small: no documents, only
+    each slug's place, each source's place and a digest of its description, and the
+    relationship targets still to find."""
+
+    def __init__(self):
+        self.places_by_slug = {}
+        self.sources = {}  # normalised URL → (document place, evidence index, digest)
+        self.targets = []  # (place, index, slug) of targets not yet seen in the file
+        self.errors = []  # reported after every document's own errors
+
+    def add(self, place, doc, errors):
         slug = doc["slug"]
         if isinstance(slug, str) and SLUG_RE.match(slug):
-            if slug in places_by_slug:
-                errors.append(f'{place}.slug: "{slug}" appears twice in this file (also {places_by_slug[slug]})')
-            places_by_slug[slug] = place
-        docs.append((place, doc))
-    errors.extend(_conflicting_sources(docs))
-    targets = {
-        rel["target"]
-        for _, doc in docs
-        for rel in doc["relationships"]
-        if isinstance(rel["target"], str) and SLUG_RE.match(rel["target"])  # refused already otherwise
-    }
-    known = set(places_by_slug) | set(Profile.objects.filter(slug__in=targets).values_list("slug", flat=True))
-    for place, doc in docs:
-        for i, rel in enumerate(doc["relationships"]):
-            target = rel["target"]
-            if isinstance(target, str) and SLUG_RE.match(target) and target not in known and target != doc["slug"]:
-                errors.append(f'{place}.relationships[{i}].target: unknown profile "{rel["target"]}"')
-    return [doc for _, doc in docs], errors
-
-
-def _conflicting_sources(docs):
-    """One source (by normalised URL) must be described the same way throughout a file."""
-    errors, seen = [], {}
-    for place, doc in docs:
+            if slug in self.places_by_slug:
+                errors.append(f'{place}.slug: "{slug}" appears twice in this file (also {self.places_by_slug[slug]})')
+            self.places_by_slug[slug] = place
         for i, item in enumerate(doc["evidence"]):
             normal = normalize_url(item["url"]) if item["url"] else None
             if not normal:
                 continue
-            description = {name: value for name, value in item.items() if name not in ("key", "url")}
-            first = seen.setdefault(normal, (place, f"{place}.evidence[{i}]", description))
+            # Canonical documents list their fields in one fixed order, so repr() is a stable form.
+            description = repr([value for name, value in item.items() if name not in ("key", "url")])
+            digest = hashlib.blake2b(description.encode(), digest_size=16).digest()
+            first = self.sources.setdefault(normal, (place, i, digest))
             # Repeats inside one document are reported by validate_document already.
-            if first[0] != place and first[2] != description:
-                errors.append(
-                    f"{place}.evidence[{i}]: describes the source {item['url']} differently from {first[1]}"
+            if first[0] != place and first[2] != digest:
+                self.errors.append(
+                    f"{place}.evidence[{i}]: describes the source {item['url']} differently from "
+                    f"{first[0]}.evidence[{first[1]}]"
                 )
-    return errors
+        for i, rel in enumerate(doc["relationships"]):
+            target = rel["target"]
+            # A malformed target is refused already; one pointing to itself too.
+            if isinstance(target, str) and SLUG_RE.match(target) and target != slug:
+                self.targets.append((place, i, target))
+
+    def finish(self):
+        """The cross-document errors, once every document has been read."""
+        missing = sorted({target for _, _, target in self.targets if target not in self.places_by_slug})
+        known = set()
+        for start in range(0, len(missing), 1000):
+            known.update(Profile.objects.filter(slug__in=missing[start : start + 1000]).values_list("slug", flat=True))
+        errors = list(self.errors)
+        for place, i, target in self.targets:
+            if target not in self.places_by_slug and target not in known:
+                errors.append(f'{place}.relationships[{i}].target: unknown profile "{target}"')
+        return errors
 
 
-def _comparable(doc):
+class PreparedImport:
+    """A validated file: its canonical documents spooled to a temporary file, read back in order.
+
+    The spool holds each document in `marshal` form (plain dicts, lists and strings:
+    several times faster to write and read back than JSON), each after its length.
+    """
+
+    def __init__(self, spool, count, statuses):
+        self.spool = spool
+        self.count = count
+        self.statuses = statuses  # (place, slug, status) of every document
+
+    def documents(self):
+        self.spool.seek(0)
+        while header := self.spool.read(SPOOL_HEADER.size):
+            (size,) = SPOOL_HEADER.unpack(header)
+            yield marshal.loads(self.spool.read(size))
+
+    def close(self):
+        self.spool.close()
+
+
+def prepare_import(stream, *, progress=None, check_raw=None):
+    """Read and validate every document of a text stream; return a PreparedImport.
+
+    Raises InterchangeError listing every problem with its place. `check_raw(raw,
+    place)` may refuse a raw document with more errors (the API's own rules).
+    Memory holds one document at a time plus what the checks across documents need.
+    """
+    read_errors, errors, checks = [], [], _FileChecks()
+    spool = tempfile.TemporaryFile()
+    count, statuses = 0, []
+    try:
+        for place, raw in iter_documents(stream, read_errors):
+            refused = check_raw(raw, place) if check_raw else []
+            if refused:
+                errors.extend(refused)
+                continue
+            doc, doc_errors = validate_document(raw, place)
+            errors.extend(doc_errors)
+            if doc is None:
+                continue
+            checks.add(place, doc, errors)
+            count += 1
+            statuses.append((place, doc["slug"], doc["status"]))
+            if not (errors or read_errors):
+                data = marshal.dumps(doc)
+                spool.write(SPOOL_HEADER.pack(len(data)) + data)
+            if progress:
+                progress("validated", count, None)
+        errors = read_errors + errors + checks.finish()
+    except BaseException:
+        spool.close()
+        raise
+    if errors:
+        spool.close()
+        raise InterchangeError(errors)
+    return PreparedImport(spool, count, statuses)
+
+
+def comparable(doc):
     """A document with evidence URLs in normalised form, for change detection."""
     if doc is None:
         return None
@@ -581,268 +703,32 @@ def _comparable(doc):
     return dict(doc, evidence=evidence)
 
 
+def without_confidence(doc):
+    return {name: value for name, value in doc.items() if name != "confidence"}
+
+
 # Applying --------------------------------------------------------------------
+
+
+def import_stream(stream, *, dry_run=False, progress=None):
+    """Validate and import a text stream (all or nothing); raise InterchangeError on any error.
+
+    `progress(stage, done, total)` is called as documents are "validated" (total
+    unknown: None) and "written".
+    """
+    from .import_batches import apply_import  # it imports this module
+
+    prepared = prepare_import(stream, progress=progress)
+    try:
+        return apply_import(prepared, dry_run=dry_run, progress=progress)
+    finally:
+        prepared.close()
 
 
 def import_text(text, *, dry_run=False, progress=None):
     """Validate and import a whole file's text; raise InterchangeError on any error."""
-    documents, errors = read_documents(text)
-    docs, validation_errors = validate_documents(documents)
-    errors += validation_errors
-    if errors:
-        raise InterchangeError(errors)
-    return import_documents(docs, dry_run=dry_run, progress=progress)
+    return import_stream(io.StringIO(text), dry_run=dry_run, progress=progress)
 
-
-def import_documents(docs, *, dry_run=False, progress=None):
-    """Apply canonical documents in one transaction (rolled back for a dry run)."""
-    report = ImportReport(dry_run=dry_run)
-    try:
-        with transaction.atomic():
-            existing = _existing_documents([doc["slug"] for doc in docs])
-            changed = []
-            for done, doc in enumerate(docs, start=1):
-                current = existing.get(doc["slug"])
-                if _comparable(current) == _comparable(doc):
-                    report.unchanged.append(doc["slug"])
-                else:
-                    changed.append(doc)
-                    (report.updated if current is not None else report.created).append(doc["slug"])
-                    _write_profile(doc)
-                if progress:
-                    progress(done, len(docs))
-            profiles = {p.slug: p for p in Profile.objects.filter(slug__in=[d["slug"] for d in docs])}
-            for doc in changed:
-                _write_relationships(profiles[doc["slug"]], doc)
-            services.record_changes(
-                services.change_entry(
-                    profiles[doc["slug"]],
-                    ChangeAction.UPDATED if doc["slug"] in existing else ChangeAction.CREATED,
-                    public_before=existing.get(doc["slug"], {}).get("status") == ProfileStatus.PUBLISHED,
-                )
-                for doc in changed
-            )
-            if changed:
-                services.recompute_scores([profiles[doc["slug"]] for doc in changed], record=False)
-                _recompute_sharers(changed, profiles)
-            if dry_run:
-                transaction.set_rollback(True)
-    except DatabaseError as exc:
-        raise InterchangeError([f"database: {exc}; nothing was imported"]) from exc
-    return report
-
-
-def _existing_documents(slugs):
-    profiles = Profile.objects.filter(slug__in=slugs)
-    return {doc["slug"]: _without_confidence(doc) for doc in export_documents(STAFF, profiles)}
-
-
-def _without_confidence(doc):
-    return {name: value for name, value in doc.items() if name != "confidence"}
-
-
-def _translated(prefix, text):
-    text = text or {}
-    return {f"{prefix}_en": text.get("en", ""), f"{prefix}_zh_hans": text.get("zh-hans", "")}
-
-
-def _write_profile(doc):
-    importance = doc["importance"]
-    override = doc["score_override"]
-    fields = {
-        "kind": doc["kind"],
-        "status": doc["status"],
-        **_translated("name", doc["name"]),
-        "aliases": doc["aliases"],
-        "category": doc["category"],
-        "region": doc["region"],
-        "focus": doc["focus"],
-        "primary_domain": doc["facets"]["primary_domain"],
-        "signal_focus": doc["facets"]["signal_focus"],
-        "content_type": doc["facets"]["content_type"],
-        **_translated("summary", doc["summary"]),
-        **_translated("function", doc["function"]),
-        **_translated("importance_statement", importance["statement"]),
-        "criticality": importance["criticality"] or "",
-        "time_horizon": importance["time_horizon"] or "",
-        "impact": importance["impact"] or "",
-        **_translated("watch_focus", doc["watch_focus"]),
-        **_translated("public_view", doc["public_view"]),
-        **_translated("limitations", doc["limitations"]),
-        "score_override": Decimal(override["score"]) if override else None,
-        "override_reason": override["reason"] if override else "",
-        "updated_at": timezone.now(),
-    }
-    profile, created = Profile.objects.update_or_create(slug=doc["slug"], defaults=fields)
-    if not created:
-        Profile.objects.filter(pk=profile.pk).update(version=F("version") + 1)
-    if doc["status"] == ProfileStatus.PUBLISHED and profile.published_at is None:
-        profile.published_at = profile.updated_at
-        profile.save(update_fields=["published_at"])
-
-    evidence = _write_evidence(profile, doc["evidence"])
-    for model in (ProfileTopic, ProfileEvidence, Claim, TimelineEvent, Watchpoint, FaqEntry, Briefing):
-        model.objects.filter(profile=profile).delete()
-    ProfileTopic.objects.bulk_create(
-        ProfileTopic(profile=profile, name=name, position=i) for i, name in enumerate(doc["facets"]["topics"])
-    )
-    ProfileEvidence.objects.bulk_create(
-        ProfileEvidence(profile=profile, evidence=evidence[item["key"]], key=item["key"], position=i)
-        for i, item in enumerate(doc["evidence"])
-    )
-    for i, item in enumerate(doc["claims"]):
-        override = item["score_override"]
-        claim = Claim.objects.create(
-            profile=profile,
-            section=item["section"],
-            **_translated("text", item["text"]),
-            verified=item["verified"],
-            visibility=item["visibility"],
-            score_override=Decimal(override["score"]) if override else None,
-            override_reason=override["reason"] if override else "",
-            retracted_at=timezone.now() if "retraction" in item else None,
-            retraction_reason=item["retraction"]["reason"] if "retraction" in item else "",
-            position=i,
-        )
-        ClaimEvidence.objects.bulk_create(
-            ClaimEvidence(
-                claim=claim,
-                evidence=evidence[link["key"]],
-                **_translated("note", link["note"]),
-                stance=link["stance"],
-                position=j,
-            )
-            for j, link in enumerate(item["evidence"])
-        )
-    for i, item in enumerate(doc["timeline"]):
-        event = TimelineEvent.objects.create(
-            profile=profile,
-            date=item["date"],
-            kind=item["kind"],
-            **_translated("title", item["title"]),
-            **_translated("text", item["text"]),
-            visibility=item["visibility"],
-            position=i,
-        )
-        event.evidence.set([evidence[key] for key in item["evidence"]])
-    for i, item in enumerate(doc["watchpoints"]):
-        watchpoint = Watchpoint.objects.create(
-            profile=profile,
-            **_translated("text", item["text"]),
-            kind=item["kind"],
-            status=item["status"],
-            review_by=item["review_by"],
-            visibility=item["visibility"],
-            position=i,
-        )
-        watchpoint.triggered_by.set([evidence[key] for key in item["triggered_by"]])
-    FaqEntry.objects.bulk_create(
-        FaqEntry(
-            profile=profile,
-            **_translated("question", item["question"]),
-            **_translated("answer", item["answer"]),
-            visibility=item["visibility"],
-            position=i,
-        )
-        for i, item in enumerate(doc["faq"])
-    )
-    if doc["briefing"] is not None:
-        briefing = doc["briefing"]
-        Briefing.objects.create(
-            profile=profile,
-            **_translated("title", briefing["title"]),
-            **_translated("body", briefing["body"]),
-            **_translated("source_notes", briefing["source_notes"]),
-            visibility=briefing["visibility"],
-        )
-    return profile
-
-
-def _evidence_fields(item):
-    return {
-        **_translated("title", item["title"]),
-        "url": item["url"] or "",
-        "normalized_url": normalize_url(item["url"]) if item["url"] else "",
-        "publisher": item["publisher"],
-        "published_on": date.fromisoformat(item["published_on"]) if item["published_on"] else None,
-        "kind": item["kind"],
-        "reliability": item["reliability"],
-        **_translated("excerpt", item["excerpt"]),
-        "language": item["language"],
-        "review_status": item["review_status"],
-        "visibility": item["visibility"],
-    }
-
-
-def _write_evidence(profile, items):
-    """Create or update the document's evidence records; return them by key.
-
-    A record with a URL is found by its normalised URL anywhere in the
-    registry (keeping the spelling it was first stored with); one without is
-    found by its key among this profile's sources.
-    """
-    by_url = {
-        record.normalized_url: record
-        for record in EvidenceRecord.objects.filter(
-            normalized_url__in=[normalize_url(i["url"]) for i in items if i["url"]]
-        )
-    }
-    by_key = {
-        link.key: link.evidence for link in ProfileEvidence.objects.filter(profile=profile).select_related("evidence")
-    }
-    records = {}
-    for item in items:
-        fields = _evidence_fields(item)
-        if fields["normalized_url"]:
-            record = by_url.get(fields["normalized_url"])
-        else:
-            record = by_key.get(item["key"])
-            record = record if record is not None and not record.normalized_url else None
-        if record is None:
-            record = EvidenceRecord.objects.create(**fields)
-        else:
-            fields["url"] = record.url or fields["url"]
-            if any(getattr(record, name) != value for name, value in fields.items()):
-                for name, value in fields.items():
-                    setattr(record, name, value)
-                record.updated_at = timezone.now()
-                record.save()
-        records[item["key"]] = record
-    return records
-
-
-def _write_relationships(profile, doc):
-    Relationship.objects.filter(source=profile).delete()
-    if not doc["relationships"]:
-        return
-    keys = {link.key: link.evidence_id for link in ProfileEvidence.objects.filter(profile=profile)}
-    targets = dict(
-        Profile.objects.filter(slug__in=[r["target"] for r in doc["relationships"]]).values_list("slug", "pk")
-    )
-    for i, item in enumerate(doc["relationships"]):
-        relationship = Relationship.objects.create(
-            source=profile,
-            target_id=targets[item["target"]],
-            kind=item["kind"],
-            **_translated("note", item["note"]),
-            verified=item["verified"],
-            visibility=item["visibility"],
-            position=i,
-        )
-        relationship.evidence.set([keys[key] for key in item["evidence"]])
-
-
-def _recompute_sharers(changed, profiles):
-    """Profiles outside the file whose claims cite evidence this import changed."""
-    changed_ids = {profiles[doc["slug"]].pk for doc in changed}
-    evidence_ids = ProfileEvidence.objects.filter(profile_id__in=changed_ids).values("evidence_id")
-    others = set(
-        Claim.objects.filter(evidence_links__evidence_id__in=evidence_ids)
-        .exclude(profile_id__in=changed_ids)
-        .values_list("profile_id", flat=True)
-    )
-    if others:
-        services.recompute_scores(others)
 
 
 # Exporting -------------------------------------------------------------------
@@ -861,12 +747,12 @@ def export_documents(audience=STAFF, queryset=None):
     """Yield the canonical document of every profile the audience may see."""
     with translation.override(settings.LANGUAGE_CODE):  # labels in one language: stable bytes
         bands = services.current_bands()
-    for profile in profile_graphs(audience, queryset):
+    for profile in export_graphs(audience, queryset):
         yield export_document(profile, bands, audience)
 
 
 def export_document(profile, bands, audience=STAFF):
-    """One profile graph (from `visibility.profile_graph`) as a canonical document."""
+    """One profile graph (`visibility.profile_graph` or `export_graphs`) as a canonical document."""
     keys = {link.evidence_id: link.key for link in profile.visible_sources}
     evidence = [link.evidence for link in profile.visible_sources]
     used = set(keys.values())

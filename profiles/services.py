@@ -5,19 +5,21 @@ inputs change: evidence, claim–evidence links, overrides or the band table.
 The arithmetic itself lives in `confidence`.
 """
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import Prefetch
-from django.utils import timezone
+from django.db.models import F
+from django.utils import timezone, translation
 
-from . import confidence
+from . import bulk_writes, caching, confidence
 from .models import ChangeAction, Claim, ClaimEvidence, ConfidenceBand, Profile, ProfileChange
 from .visibility import is_public
 
 SCORE_FIELDS = ["computed_score", "score", "policy_version", "explanation"]
-PROFILE_SCORE_FIELDS = [*SCORE_FIELDS, "updated_at", "version"]
 
 
 def change_entry(profile, action, *, public_before):
@@ -31,9 +33,23 @@ def change_entry(profile, action, *, public_before):
     )
 
 
+def change_entry_for(*, profile_id, slug, status, action, public_before):
+    """`change_entry` from a profile's id, slug and status, for bulk writers that hold rows, not instances."""
+    return ProfileChange(
+        profile_id=profile_id,
+        slug=slug,
+        action=action,
+        public_before=public_before,
+        public_after=is_public(SimpleNamespace(status=status)),
+    )
+
+
 def record_changes(entries):
     """Append entries to the changes feed, in order."""
-    ProfileChange.objects.bulk_create(list(entries))
+    entries = list(entries)
+    ProfileChange.objects.bulk_create(entries)
+    if entries:
+        caching.invalidate_pages()  # every recorded change may show on a cached page
 
 
 # The seed page's band table, in both languages: (lower, upper, grade, label en/zh, description en/zh).
@@ -59,90 +75,146 @@ def ensure_band_table():
     return True
 
 
-def current_bands():
-    """The band table as `confidence.Band`s, highest first (one query)."""
-    return tuple(
-        confidence.Band(
-            lower=band.lower,
-            upper=band.upper,
-            grade=band.grade,
-            label=band.label,
-            description=band.description,
-        )
-        for band in ConfidenceBand.objects.order_by("-lower")
-    )
+BANDS_CACHE_KEY = "bands:table"
 
 
-def _evidence_inputs(claim):
-    return [
-        confidence.EvidenceInput(
-            id=link.evidence_id,
-            publisher=link.evidence.publisher,
-            kind=link.evidence.kind,
-            reliability=link.evidence.reliability,
-            published_on=link.evidence.published_on,
-            review_status=link.evidence.review_status,
-            stance=link.stance,
-        )
-        for link in claim.scoring_links
-    ]
+def current_bands(*, cached=False):
+    """The band table as `confidence.Band`s in the active language, highest first.
+
+    One query; with `cached`, read pages take it from the shared cache instead, stored
+    under the page cache's generation: a band table change (like every other
+    invalidation) makes that copy stale. Writes (scoring) always read the table itself.
+    """
+    if not cached:
+        return _band_tables(languages=[translation.get_language() or settings.LANGUAGE_CODE]).popitem()[1]
+    generation, tables = caching.read_with_generation(BANDS_CACHE_KEY)
+    if tables is None:
+        tables = _band_tables()
+        if caching.is_settled(generation):
+            caching.store_with_generation(BANDS_CACHE_KEY, generation, tables, timeout=None)
+    return tables.get(translation.get_language()) or tables[settings.LANGUAGE_CODE]
 
 
-def _scoring_queryset():
-    return Profile.objects.prefetch_related(
-        Prefetch(
-            "claims",
-            queryset=Claim.objects.prefetch_related(
-                Prefetch(
-                    "evidence_links",
-                    queryset=ClaimEvidence.objects.select_related("evidence"),
-                    to_attr="scoring_links",
+def _band_tables(languages=None):
+    """{language: bands} for these languages (every site language by default), from one query."""
+    rows = list(ConfidenceBand.objects.order_by("-lower"))
+    tables = {}
+    for language in languages or [code for code, _name in settings.LANGUAGES]:
+        with translation.override(language):
+            tables[language] = tuple(
+                confidence.Band(
+                    lower=band.lower,
+                    upper=band.upper,
+                    grade=band.grade,
+                    label=band.label,
+                    description=band.description,
                 )
-            ),
-            to_attr="scoring_claims",
-        )
-    )
+                for band in rows
+            )
+    return tables
 
 
-def _apply_score(obj, score, explanation):
-    """Store a score on a claim or profile; return (anything changed, score moved)."""
-    moved = obj.score != score
-    changed = moved or obj.explanation != explanation
-    obj.computed_score = confidence.round_score(explanation["computed"])
-    obj.score = score
-    obj.policy_version = confidence.POLICY_VERSION
-    obj.explanation = explanation
-    return changed, moved
+# Scoring reads only these columns; rows, not model instances, keep 10,000 profiles cheap.
+PROFILE_SCORING_COLUMNS = ["id", "slug", "status", "score", "explanation", "score_override", "override_reason"]
+CLAIM_SCORING_COLUMNS = ["id", "profile_id", "verified", "retracted_at", "score", "explanation",
+                         "score_override", "override_reason"]  # fmt: skip
+LINK_SCORING_COLUMNS = ["claim_id", "evidence_id", "stance", "evidence__publisher", "evidence__kind",
+                        "evidence__reliability", "evidence__published_on", "evidence__review_status"]  # fmt: skip
+RECOMPUTE_BATCH = 1000
 
 
-def _score_profile(profile, bands, as_of):
-    """Score a profile's claims and the profile; return (claims to save, profile changed)."""
-    changed_claims, verified_scores, moved = [], [], False
-    for claim in profile.scoring_claims:
-        score, explanation = confidence.score_claim(
-            _evidence_inputs(claim),
+@dataclass
+class ClaimInputs:
+    """What a claim's score is computed from."""
+
+    evidence: list
+    verified: bool
+    retracted: bool
+    score_override: Decimal | None = None
+    override_reason: str = ""
+
+
+def score_claims_and_profile(claims, *, profile_override, profile_override_reason, bands, as_of):
+    """Score a profile's claims (`ClaimInputs`) and the profile.
+
+    Returns ([(score, explanation) per claim], (score, explanation) of the profile).
+    The profile's score is the mean of its verified, unretracted claims' scores.
+    """
+    claim_scores = [
+        confidence.score_claim(
+            claim.evidence,
             bands=bands,
             as_of=as_of,
             override=claim.score_override,
             override_reason=claim.override_reason,
         )
-        claim_changed, claim_moved = _apply_score(claim, score, explanation)
-        if claim_changed:
-            changed_claims.append(claim)
-        moved |= claim_moved
-        if claim.verified and not claim.is_retracted:
-            verified_scores.append(score)
-    score, explanation = confidence.score_profile(
-        verified_scores, override=profile.score_override, override_reason=profile.override_reason
+        for claim in claims
+    ]
+    verified = [score for claim, (score, _) in zip(claims, claim_scores) if claim.verified and not claim.retracted]
+    profile = confidence.score_profile(verified, override=profile_override, override_reason=profile_override_reason)
+    return claim_scores, profile
+
+
+def _link_input(claim_id, evidence_id, stance, publisher, kind, reliability, published_on, review_status):
+    return confidence.EvidenceInput(
+        id=evidence_id,
+        publisher=publisher,
+        kind=kind,
+        reliability=reliability,
+        published_on=published_on,
+        review_status=review_status,
+        stance=stance,
     )
-    profile_changed, profile_moved = _apply_score(profile, score, explanation)
-    moved |= profile_moved
-    if moved:
-        # Readers see scores, so a moved score is an update (feeds and sync key on it);
-        # an explanation that only records a later day is not.
-        profile.updated_at = timezone.now()
-        profile.version += 1
-    return changed_claims, profile_changed or moved, moved
+
+
+def _score_row(explanation, score):
+    return (confidence.round_score(explanation["computed"]), score, confidence.POLICY_VERSION, explanation)
+
+
+def _recompute_batch(profile_ids, bands, as_of):
+    """Score one batch; return (claim rows, profile rows, moved profiles) to write."""
+    profiles = list(Profile.objects.filter(pk__in=profile_ids).order_by("slug").values(*PROFILE_SCORING_COLUMNS))
+    claims_by_profile = {profile["id"]: [] for profile in profiles}
+    claims = Claim.objects.filter(profile_id__in=profile_ids).order_by("profile_id", "position", "id")
+    links_by_claim = {}
+    for claim in claims.values(*CLAIM_SCORING_COLUMNS):
+        claims_by_profile[claim["profile_id"]].append(claim)
+        links_by_claim[claim["id"]] = []
+    links = ClaimEvidence.objects.filter(claim__profile_id__in=profile_ids).order_by("claim_id", "position", "id")
+    for link in links.values_list(*LINK_SCORING_COLUMNS):
+        links_by_claim[link[0]].append(_link_input(*link))
+    claim_rows, profile_rows, moved_profiles = [], [], []
+    now = timezone.now()
+    for profile in profiles:
+        claims = claims_by_profile[profile["id"]]
+        claim_scores, (score, explanation) = score_claims_and_profile(
+            [
+                ClaimInputs(
+                    evidence=links_by_claim[claim["id"]],
+                    verified=claim["verified"],
+                    retracted=claim["retracted_at"] is not None,
+                    score_override=claim["score_override"],
+                    override_reason=claim["override_reason"],
+                )
+                for claim in claims
+            ],
+            profile_override=profile["score_override"],
+            profile_override_reason=profile["override_reason"],
+            bands=bands,
+            as_of=as_of,
+        )
+        moved = profile["score"] != score
+        for claim, (claim_score, claim_explanation) in zip(claims, claim_scores):
+            if claim["score"] != claim_score or claim["explanation"] != claim_explanation:
+                moved |= claim["score"] != claim_score
+                claim_rows.append((claim["id"], *_score_row(claim_explanation, claim_score)))
+        if moved or profile["explanation"] != explanation:
+            profile_rows.append((profile["id"], *_score_row(explanation, score), moved))
+        if moved:
+            moved_profiles.append(profile)
+    # Readers see scores, so a moved score is an update (feeds and sync key on it);
+    # an explanation that only records a later day is not.
+    return claim_rows, profile_rows, moved_profiles, now
 
 
 def recompute_scores(profiles=None, *, as_of=None, bands=None, record=True):
@@ -155,26 +227,40 @@ def recompute_scores(profiles=None, *, as_of=None, bands=None, record=True):
     """
     as_of = as_of or date.today()
     bands = bands or current_bands()
-    queryset = _scoring_queryset()
+    queryset = Profile.objects.order_by("slug")  # changes-feed entries in slug order
     if profiles is not None:
         queryset = queryset.filter(pk__in=[p.pk if isinstance(p, Profile) else p for p in profiles])
+    ids = list(queryset.values_list("pk", flat=True))
     changed = 0
     with transaction.atomic():
-        claims_to_save, profiles_to_save, changes = [], [], []
-        for profile in queryset.iterator(chunk_size=500):
-            changed_claims, profile_changed, moved = _score_profile(profile, bands, as_of)
-            claims_to_save.extend(changed_claims)
-            if profile_changed:
-                profiles_to_save.append(profile)
-            if moved and record:
-                changes.append(change_entry(profile, ChangeAction.UPDATED, public_before=is_public(profile)))
-            if len(claims_to_save) >= 1000:
-                Claim.objects.bulk_update(claims_to_save, SCORE_FIELDS)
-                claims_to_save = []
-        Claim.objects.bulk_update(claims_to_save, SCORE_FIELDS, batch_size=1000)
-        Profile.objects.bulk_update(profiles_to_save, PROFILE_SCORE_FIELDS, batch_size=1000)
-        record_changes(changes)
-        changed = len(profiles_to_save)
+        for start in range(0, len(ids), RECOMPUTE_BATCH):
+            claim_rows, profile_rows, moved_profiles, now = _recompute_batch(
+                ids[start : start + RECOMPUTE_BATCH], bands, as_of
+            )
+            bulk_writes.update_rows(Claim, ["id", *SCORE_FIELDS], claim_rows)
+            bulk_writes.update_rows(
+                Profile, ["id", *SCORE_FIELDS], [row[:-1] for row in profile_rows if not row[-1]]
+            )
+            if moved_profiles:
+                moved_ids = {profile["id"] for profile in moved_profiles}
+                bulk_writes.update_rows(
+                    Profile, ["id", *SCORE_FIELDS, "updated_at"], [(*row[:-1], now) for row in profile_rows if row[-1]]
+                )
+                Profile.objects.filter(pk__in=moved_ids).update(version=F("version") + 1)
+                if record:
+                    record_changes(
+                        change_entry_for(
+                            profile_id=profile["id"],
+                            slug=profile["slug"],
+                            status=profile["status"],
+                            action=ChangeAction.UPDATED,
+                            public_before=is_public(SimpleNamespace(status=profile["status"])),
+                        )
+                        for profile in moved_profiles
+                    )
+            changed += len(profile_rows)
+        if changed:
+            caching.invalidate_pages()  # rows written in bulk send no model signals
     return changed
 
 
@@ -221,5 +307,6 @@ def replace_band_table(rows):
             )
             for row in rows
         )
+        caching.invalidate_pages()  # the cached bands and every page showing a grade, on commit
         recompute_scores(bands=bands)
     return bands

@@ -10,13 +10,15 @@ permission, a document may not publish, archive or unpublish a profile (that is
 the workflow's, `publishing`), so such documents are refused with their places.
 """
 
+import io
+
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import parsers, status
 from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 
-from .. import interchange, publishing
+from .. import import_batches, interchange, publishing
 from ..models import Profile, ProfileStatus
 from .errors import Denied, Invalid
 from .schema import IMPORT_BODY, ImportReportSerializer
@@ -27,7 +29,7 @@ DRY_RUN_VALUES = {"1": True, "true": True, "yes": True, "0": False, "false": Fal
 
 
 class InterchangeTextParser(parsers.BaseParser):
-    """The body as text (UTF-8): JSON or JSON Lines, parsed by `interchange.read_documents`."""
+    """The body as text (UTF-8): JSON or JSON Lines, read by `interchange.prepare_import`."""
 
     media_type = "application/json"
 
@@ -59,8 +61,7 @@ def by_place(errors):
 def nul_places(value, place):
     """Places of strings holding a NUL character, which PostgreSQL cannot store or even compare.
 
-    `interchange.validate_documents` looks relationship targets up before refusing bad
-    slugs, and such a lookup fails on PostgreSQL, so these are refused first.
+    A document holding one is refused before it is validated, with the place of each.
     """
     if isinstance(value, str):
         return [f"{place}: contains a NUL character"] if "\x00" in value else []
@@ -71,18 +72,24 @@ def nul_places(value, place):
     return []
 
 
-def status_refusals(docs, actor):
-    """Documents that would move a profile in or out of publication, for an actor who may not."""
+def status_refusals(statuses, actor):
+    """Documents that would move a profile in or out of publication, for an actor who may not.
+
+    `statuses` are (place, slug, status) of each document, as `PreparedImport` keeps them.
+    """
     if actor.has_perm(publishing.PUBLISH_PERMISSION):
         return []
-    stored = dict(Profile.objects.filter(slug__in=[doc["slug"] for doc in docs]).values_list("slug", "status"))
+    stored = {}
+    slugs = [slug for _place, slug, _status in statuses]
+    for start in range(0, len(slugs), 1000):
+        stored.update(Profile.objects.filter(slug__in=slugs[start : start + 1000]).values_list("slug", "status"))
     refusals = []
-    for i, doc in enumerate(docs):
-        before = stored.get(doc["slug"], ProfileStatus.DRAFT)
-        if doc["status"] != before and (doc["status"] in GATED_STATUSES or before in GATED_STATUSES):
+    for place, slug, status in statuses:
+        before = stored.get(slug, ProfileStatus.DRAFT)
+        if status != before and (status in GATED_STATUSES or before in GATED_STATUSES):
             refusals.append(
-                f"profiles[{i}].status: "
-                + _("only an editor can change a profile from “%(from)s” to “%(to)s”") % {"from": before, "to": doc["status"]}
+                f"{place}.status: "
+                + _("only an editor can change a profile from “%(from)s” to “%(to)s”") % {"from": before, "to": status}
             )
     return refusals
 
@@ -104,23 +111,21 @@ class ImportView(ApiView):
         if dry_run is None:
             raise Invalid(_("Some query parameters are not valid."), {"dry_run": [_("Use 1 or 0.")]})
         text = request.data if isinstance(request.data, str) else ""
-        documents, errors = interchange.read_documents(text)
-        errors += [error for place, raw in documents for error in nul_places(raw, place)]
-        if errors:
-            raise self.refused(errors)
-        docs, validation_errors = interchange.validate_documents(documents)
-        errors += validation_errors
-        if errors:
-            raise self.refused(errors)
-        refusals = status_refusals(docs, request.user)
-        if refusals:
-            raise Denied(
-                _("Publishing is an editor's move; nothing was imported."), by_place(refusals), extra={"errors": refusals}
-            )
         try:
-            report = interchange.import_documents(docs, dry_run=dry_run)
+            prepared = interchange.prepare_import(io.StringIO(text), check_raw=nul_places)
         except interchange.InterchangeError as exc:
             raise self.refused(exc.errors) from None
+        try:
+            refusals = status_refusals(prepared.statuses, request.user)
+            if refusals:
+                raise Denied(
+                    _("Publishing is an editor's move; nothing was imported."), by_place(refusals), extra={"errors": refusals}
+                )
+            report = import_batches.apply_import(prepared, dry_run=dry_run)
+        except interchange.InterchangeError as exc:
+            raise self.refused(exc.errors) from None
+        finally:
+            prepared.close()
         body = {
             "dry_run": report.dry_run,
             "created": report.created,

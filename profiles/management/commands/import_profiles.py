@@ -1,10 +1,15 @@
 """Import profiles from an interchange file: all or nothing."""
 
+import os
 import sys
+import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from profiles.interchange import InterchangeError, import_text
+from profiles.interchange import InterchangeError, import_stream
+
+STAGES = {"validated": "validating", "written": "writing"}
 
 
 class Command(BaseCommand):
@@ -17,31 +22,71 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, file, dry_run, **options):
-        text = self._read(file)
-        progress = self._progress if self.stderr.isatty() else None
+        progress = Progress(self.stderr) if self.stderr.isatty() else None
         try:
-            report = import_text(text, dry_run=dry_run, progress=progress)
+            with self._open(file) as stream:
+                report = import_stream(stream, dry_run=dry_run, progress=progress)
         except InterchangeError as exc:
+            if progress:
+                progress.end()
             for error in exc.errors:
                 self.stderr.write(error)
             raise CommandError(
                 f"{len(exc.errors)} error{'s' if len(exc.errors) != 1 else ''}; nothing was imported."
             ) from None
-        if progress:
-            self.stderr.write("")
-        self.stdout.write(report.summary())
-
-    def _read(self, file):
-        if file == "-":
-            return sys.stdin.read()
-        try:
-            with open(file, encoding="utf-8") as handle:
-                return handle.read()
-        except OSError as exc:
-            raise CommandError(f"cannot read {file}: {exc.strerror}") from None
         except UnicodeDecodeError:
             raise CommandError(f"{file}: not UTF-8 text") from None
+        if progress:
+            progress.end()
+        self.stdout.write(report.summary())
 
-    def _progress(self, done, total):
-        self.stderr.write(f"\rimporting: {done}/{total} profiles", ending="")
-        self.stderr.flush()
+    def _open(self, file):
+        if file == "-":
+            return _Unclosed(sys.stdin)
+        try:
+            handle = open(file, encoding="utf-8")
+        except OSError as exc:
+            raise CommandError(f"cannot read {file}: {exc.strerror}") from None
+        size, limit = os.fstat(handle.fileno()).st_size, settings.IMPORT_MAX_BYTES
+        if limit and size > limit:
+            handle.close()
+            raise CommandError(
+                f"{file} is {size} bytes, larger than the import limit of {limit} bytes (IMPORT_MAX_BYTES); "
+                "nothing was imported."
+            )
+        return handle
+
+
+class Progress:
+    """Documents validated, then written, with their rate, on one terminal line."""
+
+    def __init__(self, output):
+        self.output = output
+        self.stage, self.started = None, time.monotonic()
+
+    def __call__(self, stage, done, total):
+        if stage != self.stage:
+            if self.stage is not None:
+                self.output.write("")
+            self.stage, self.started = stage, time.monotonic()
+        rate = done / max(time.monotonic() - self.started, 1e-6)
+        of_total = f"/{total}" if total is not None else ""
+        self.output.write(f"\r{STAGES.get(stage, stage)}: {done}{of_total} profiles ({rate:.0f}/s)", ending="")
+        self.output.flush()
+
+    def end(self):
+        if self.stage is not None:
+            self.output.write("")
+
+
+class _Unclosed:
+    """Standard input as a context manager that leaves it open."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def __enter__(self):
+        return self.stream
+
+    def __exit__(self, *exc):
+        return False
