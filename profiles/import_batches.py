@@ -25,7 +25,8 @@ from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
 
-from django.db import DatabaseError, transaction
+from django.conf import settings
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from modeltranslation.translator import translator
@@ -119,6 +120,7 @@ def apply_import(preparation, *, dry_run=False, progress=None, batch_size=None):
     report = interchange.ImportReport(dry_run=dry_run)
     try:
         with transaction.atomic():
+            _take_import_lock()
             writer = _Writer(report)
             done, batch = 0, []
             for doc in preparation.documents():
@@ -142,6 +144,31 @@ def apply_import(preparation, *, dry_run=False, progress=None, batch_size=None):
     except DatabaseError as exc:
         raise interchange.InterchangeError([f"database: {exc}; nothing was imported"]) from exc
     return report
+
+
+# Any constant: the key of the PostgreSQL advisory lock every import takes.
+IMPORT_LOCK_KEY = 7_265_676_973
+
+
+def _take_import_lock():
+    """Imports run one at a time, each planning against what the one before it committed.
+
+    Two imports of the same slugs would otherwise each plan against the same state and
+    then lock rows in different orders (deadlock), or report as created what the other
+    created. Waiting is bounded by IMPORT_WAIT_SECONDS; past it the import is refused.
+    On SQLite, the transaction's write lock (settings: IMMEDIATE) already serialises.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('lock_timeout')")
+        (previous,) = cursor.fetchone()
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{max(1, int(settings.IMPORT_WAIT_SECONDS * 1000))}ms"])
+        try:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
+        except OperationalError:
+            raise interchange.ImportBusy() from None
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous])
 
 
 class _Writer:

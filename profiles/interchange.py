@@ -73,6 +73,13 @@ class InterchangeError(Exception):
         super().__init__("\n".join(self.errors))
 
 
+class ImportBusy(InterchangeError):
+    """Another import held the registry for longer than IMPORT_WAIT_SECONDS; nothing was written."""
+
+    def __init__(self):
+        super().__init__(["Another import is in progress; nothing was imported. Try again when it has finished."])
+
+
 @dataclass
 class ImportReport:
     created: list = field(default_factory=list)

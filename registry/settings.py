@@ -269,6 +269,9 @@ API_THROTTLE_USER = os.environ.get("API_THROTTLE_USER", "1200/min")
 API_MAX_REQUEST_BYTES = int(os.environ.get("API_MAX_REQUEST_BYTES", str(10 * 1024 * 1024)))
 # Files larger than this are refused by `manage.py import_profiles` (0: no limit).
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(1024 * 1024 * 1024)))
+# Imports run one at a time (PostgreSQL); one that waits longer than this for another to
+# finish is refused, nothing written ("try again").
+IMPORT_WAIT_SECONDS = float(os.environ.get("IMPORT_WAIT_SECONDS", "20"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

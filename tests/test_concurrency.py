@@ -12,7 +12,7 @@ import threading
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -124,8 +124,58 @@ def test_parallel_imports_of_the_same_slugs_end_as_one_whole_file(tmp_path, exis
     assert succeeded, [str(exc) for exc in refusals]
     winner = assert_one_files_state(files)
     assert winner in succeeded
+    # imports run one at a time, so each reports what it really did: one created the
+    # profiles (or, when they existed, none did), the others updated them
+    summaries = [result for result, exc in outcomes if exc is None]
+    creators = [summary for summary in summaries if f"{len(SLUGS)} were created" in summary]
+    assert len(creators) == (0 if existing else 1), summaries
     # the changes feed has one entry per profile per successful write, none from refused ones
     assert ProfileChange.objects.filter(slug__in=SLUGS).count() >= len(SLUGS)
+
+
+@pytest.fixture
+def import_in_progress():
+    """Another connection holds the import lock, as a long import would, until the test ends."""
+    from profiles.import_batches import IMPORT_LOCK_KEY
+
+    taken, release = threading.Event(), threading.Event()
+
+    def hold():
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
+            taken.set()
+            release.wait(timeout=60)
+        connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert taken.wait(timeout=10)
+    yield
+    release.set()
+    holder.join(timeout=10)
+
+
+def test_an_import_that_waits_too_long_for_another_is_refused_and_writes_nothing(tmp_path, settings, import_in_progress):
+    settings.IMPORT_WAIT_SECONDS = 0.5
+    before = Profile.objects.count()
+    with pytest.raises(CommandError) as refused:
+        run_import(import_file(tmp_path, 0))
+    assert "Another import is in progress; nothing was imported. Try again" in str(refused.value)
+    assert Profile.objects.count() == before
+
+
+def test_the_api_answers_409_with_retry_after_while_another_import_runs(tmp_path, settings, import_in_progress):
+    settings.IMPORT_WAIT_SECONDS = 0.5
+    _token, key = create_token(user=user_with_role("editor"), name="importer")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    body = import_file(tmp_path, 0).read_text(encoding="utf-8")
+    response = client.post("/api/v1/profiles/import", body, content_type="application/x-ndjson", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 409
+    assert response["Retry-After"]
+    assert response.json()["error"]["code"] == "import_in_progress"
+    assert "另一项导入正在进行" in response.json()["error"]["message"]
+    assert not Profile.objects.filter(slug__in=SLUGS).exists()
 
 
 # --- API PATCH with the same ETag ---------------------------------------------------------------------

@@ -34,6 +34,15 @@ class RequestTooLarge(exceptions.APIException):
     default_code = "request_too_large"
 
 
+class ImportInProgress(exceptions.APIException):
+    """Another import held the registry too long: nothing was written; the client retries."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("Another import is in progress; nothing was imported. Try again when it has finished.")
+    default_code = "import_in_progress"
+    wait = 30  # seconds, sent as Retry-After
+
+
 class Invalid(exceptions.APIException):
     """A 400 with a message and field errors already in our shape."""
 

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 
 from .. import import_batches, interchange, publishing
 from ..models import Profile, ProfileStatus
-from .errors import Denied, Invalid
+from .errors import Denied, ImportInProgress, Invalid
 from .schema import IMPORT_BODY, ImportReportSerializer
 from .views import ApiView
 
@@ -122,6 +122,8 @@ class ImportView(ApiView):
                     _("Publishing is an editor's move; nothing was imported."), by_place(refusals), extra={"errors": refusals}
                 )
             report = import_batches.apply_import(prepared, dry_run=dry_run)
+        except interchange.ImportBusy as exc:
+            raise ImportInProgress() from None
         except interchange.InterchangeError as exc:
             raise self.refused(exc.errors) from None
         finally:
