@@ -446,7 +446,7 @@ class ProfileAdmin(RevisionedAdmin, TranslationAdmin):
         form.instance.version, form.instance.updated_at = fresh.version, fresh.updated_at
 
     def delete_model(self, request, obj):
-        revisions.profile_deleted(obj, public_before=is_public(obj))
+        revisions.profile_deleted(obj, public_before=is_public(obj), actor=request.user)
         super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
@@ -491,6 +491,8 @@ class ProfileAdmin(RevisionedAdmin, TranslationAdmin):
             path("<path:object_id>/history/compare/", view(self.compare_view), name="profiles_profile_compare"),
             path("<path:object_id>/history/<int:version_id>/restore/", view(self.restore_view),
                  name="profiles_profile_restore"),  # fmt: skip
+            path("recover/", view(self.recoverlist_view), name="profiles_profile_recoverlist"),
+            path("recover/<int:version_id>/", view(self.recover_view), name="profiles_profile_recover"),
             *super().get_urls(),
         ]
 
@@ -613,6 +615,47 @@ class ProfileAdmin(RevisionedAdmin, TranslationAdmin):
         context = self._history_context(request, profile, _("Restore %(name)s") % {"name": profile})
         context.update(version=version, diff=diff, current_version=profile.version)
         return TemplateResponse(request, "admin/profiles/profile/restore.html", context)
+
+
+    def recoverlist_view(self, request):
+        """Deleted profiles, each as last recorded, with who deleted it and when; editors recover them."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Recover deleted profiles"),
+            "deleted": [revisions.describe_deleted(version) for version in revisions.deleted_profiles()[:200]],
+            "can_recover": revisions.may_recover(request.user),
+        }
+        return TemplateResponse(request, "admin/profiles/profile/recover_list.html", context)
+
+    def recover_view(self, request, version_id):
+        """Recover one deleted profile (POST): the whole graph as last recorded, through `revisions`."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not revisions.may_recover(request.user):
+            raise PermissionDenied
+        version = revisions.deleted_profiles().filter(pk=version_id).first()
+        if version is None:
+            raise Http404(_("No such deleted profile."))
+        try:
+            result = revisions.recover_profile(version, actor=request.user)
+        except revisions.RestoreError as exc:
+            messages.error(request, str(exc))
+            return redirect("admin:profiles_profile_recoverlist")
+        messages.success(request, _("“%(name)s” is recovered.") % {"name": result.profile})
+        if result.skipped:
+            messages.warning(
+                request,
+                ngettext(
+                    "%(count)s link to a source or profile deleted since could not be restored.",
+                    "%(count)s links to sources or profiles deleted since could not be restored.",
+                    result.skipped,
+                )
+                % {"count": result.skipped},
+            )
+        return redirect(self._change_url(result.profile))
 
 
 # Parts edited on their own pages -----------------------------------------------------------
@@ -763,7 +806,7 @@ class EvidenceRecordAdmin(RevisionedAdmin, TranslationAdmin):
     list_filter = ("review_status", "kind", "reliability", "visibility")
     search_fields = ("title_en", "title_zh_hans", "publisher", "url")
     fields = ("title", "url", "publisher", "published_on", ("kind", "reliability"), "excerpt", "language",
-              ("review_status", "visibility"))  # fmt: skip
+              ("review_status", "visibility"), "loaded_fingerprint")  # fmt: skip
     actions = ["mark_reviewed", "mark_rejected"]
     ordering = ("-created_at", "-id")
 

@@ -1,7 +1,8 @@
 """The analyst desk's forms: what each admin page accepts, refused next to the field otherwise.
 
 Validation only: each form asks the rule's own module (scores: `confidence.round_score`;
-source addresses: `interchange.normalize_url`; lost updates: `revisions.lock_profile`).
+source addresses: `interchange.normalize_url`; lost updates: `revisions.lock_profile` and
+`revisions.lock_evidence`).
 """
 
 from django import forms
@@ -255,13 +256,30 @@ HTTP_ONLY = URLValidator(schemes=["http", "https"])
 
 
 class EvidenceRecordForm(BilingualForm):
+    """Carries a fingerprint of the record as opened; a save over someone else's later save is refused."""
+
     url = forms.CharField(
         label=_("URL"), max_length=1000, required=False, help_text=_("An http:// or https:// address.")
     )
+    loaded_fingerprint = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = EvidenceRecord
         fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None and not self.is_bound:
+            self.fields["loaded_fingerprint"].initial = revisions.evidence_fingerprint(self.instance)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is not None:
+            try:
+                revisions.lock_evidence(self.instance.pk, cleaned.get("loaded_fingerprint"))
+            except revisions.StaleEdit as exc:
+                raise ValidationError(str(exc), code="stale") from None
+        return cleaned
 
     def clean_url(self):
         url = (self.cleaned_data.get("url") or "").strip()

@@ -287,7 +287,7 @@ def delete_profile(profile, *, actor=None, expected_version=None):
         if expected_version is not None and locked.version != expected_version:
             raise StaleProfile(_("Someone else changed this profile meanwhile; reload it and try again."))
         cited = list(ClaimEvidence.objects.filter(claim__profile=locked).values_list("evidence_id", flat=True))
-        revisions.profile_deleted(locked, public_before=is_public(locked))
+        revisions.profile_deleted(locked, public_before=is_public(locked), actor=actor)
         locked.delete()
         _rescore_sharers(cited)
 

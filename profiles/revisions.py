@@ -19,11 +19,19 @@ it started from (`lock_profile`); a save based on an older version is refused. E
 edit then goes through `profile_saved`: `version` goes up, `updated_at` is now, scores are
 recomputed, the changes feed gets an entry and the revision records the final state.
 
+Evidence records have no version column: `lock_evidence` refuses a save based on an older
+state by comparing a fingerprint of the record's stored fields (`evidence_fingerprint`).
+
+A deletion records the whole graph as a revision of its own (`profile_deleted`);
+`recover_profile` brings a deleted profile back from it, workflow state included.
+
 Restoring (`restore_version`) brings back the content of an earlier revision but not the
 workflow state: status, publication and review times and the slug stay as they are, and the
 public "profile updated" timeline events written by publications are kept.
 """
 
+import hashlib
+import json
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -31,15 +39,15 @@ import reversion
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.translator import NotRegistered, translator
-from reversion.models import Version
+from reversion.models import Revision, Version
 
 from . import services
 from .models import (
@@ -51,6 +59,7 @@ from .models import (
     FaqEntry,
     Profile,
     ProfileEvidence,
+    ProfileStatus,
     ProfileTopic,
     Relationship,
     ReviewStatus,
@@ -192,6 +201,59 @@ def lock_profile(profile_id, loaded_version):
     return current
 
 
+def evidence_fingerprint(record):
+    """A digest of an evidence record's stored content: any change to any of its fields changes it.
+
+    Evidence records have no version column; the analyst desk carries this digest in the
+    form it renders and compares it with the stored record when the form is saved.
+    """
+    return _digest(_live_values(record))
+
+
+def _digest(values):
+    content = {name: value for name, value in values.items() if name != "updated_at"}
+    text = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:40]
+
+
+def lock_evidence(record_id, loaded_fingerprint):
+    """Lock an evidence record's row until the transaction ends; refuse an edit based on an older state.
+
+    `loaded_fingerprint` is `evidence_fingerprint` of the record as the editor opened it.
+    The refusal names who saved the record since, and when, where its history knows.
+    """
+    record = EvidenceRecord.objects.select_for_update().filter(pk=record_id).first()
+    if record is None:
+        raise StaleEdit(_("This source has been deleted since you opened it."))
+    current = evidence_fingerprint(record)
+    if loaded_fingerprint == current:
+        return record
+    latest = (
+        Version.objects.get_for_object(record)
+        .select_related("revision", "revision__user")
+        .order_by("-revision__date_created", "-pk")
+        .first()
+    )
+    recorded = latest is not None and _digest(latest._local_field_dict) == current
+    if recorded and latest.revision.user is not None:
+        when = date_format(timezone.localtime(latest.revision.date_created), "DATETIME_FORMAT")
+        raise StaleEdit(
+            _(
+                "%(who)s saved this source on %(when)s, after you opened it. Nothing was saved: open the "
+                "source again to see their changes, then make yours."
+            )
+            % {"who": latest.revision.user.get_username(), "when": when}
+        )
+    changed_at = latest.revision.date_created if recorded else record.updated_at
+    raise StaleEdit(
+        _(
+            "Someone else changed this source after you opened it (last changed on %(when)s). Nothing was "
+            "saved: open the source again to see their changes, then make yours."
+        )
+        % {"when": date_format(timezone.localtime(changed_at), "DATETIME_FORMAT")}
+    )
+
+
 @transaction.atomic
 def profile_saved(profile, *, actor=None, created=False, public_before=None):
     """Finish a saved edit of a profile graph: the one place that does what every edit needs.
@@ -214,10 +276,40 @@ def profile_saved(profile, *, actor=None, created=False, public_before=None):
     return fresh
 
 
-def profile_deleted(profile, *, public_before):
-    """Enter a deleted profile in the changes feed as a tombstone (call before deleting)."""
-    capture_profile(profile)
+def profile_deleted(profile, *, public_before, actor=None):
+    """Record a profile graph about to be deleted and enter a tombstone in the changes feed.
+
+    Call before deleting, in the deleting transaction. The graph is recorded as a revision
+    of its own, by `actor` (or the active revision's user), at once: a revision being built
+    keeps only objects that still exist when it ends. `deleted_profiles` lists the
+    deletion; `recover_profile` undoes it.
+    """
+    if actor is None and reversion.is_active():
+        actor = reversion.get_user()
+    _record_deleted_graph(profile, actor)
     services.record_changes([services.change_entry(profile, ChangeAction.DELETED, public_before=public_before)])
+
+
+def _record_deleted_graph(profile, actor):
+    revision = Revision.objects.create(
+        date_created=timezone.now(),
+        user=actor if actor is not None and actor.is_authenticated else None,
+        comment=gettext("Deleted"),
+    )
+    fresh = Profile.objects.filter(pk=getattr(profile, "pk", profile)).first()
+    objects = list(_graph_objects(fresh)) if fresh is not None else []
+    Version.objects.bulk_create(
+        Version(
+            revision=revision,
+            object_id=str(obj.pk),
+            content_type=ContentType.objects.get_for_model(type(obj)),
+            db=obj._state.db or "default",
+            format="json",
+            serialized_data=serializers.serialize("json", [obj], fields=_versioned_fields(type(obj))),
+            object_repr=str(obj),
+        )
+        for obj in objects
+    )
 
 
 @transaction.atomic
@@ -493,10 +585,14 @@ class RestoreResult:
 
 
 def _without_missing_references(snapshot):
-    """The snapshot's objects to save, dropping links to evidence or profiles deleted since."""
+    """The snapshot's objects to save, dropping links to evidence or profiles deleted since.
+
+    The snapshot's own profile counts as present: it is saved first (or exists already).
+    """
     evidence = set(EvidenceRecord.objects.values_list("pk", flat=True).filter(
         pk__in=_referenced(snapshot, EvidenceRecord)))  # fmt: skip
     profiles = set(Profile.objects.values_list("pk", flat=True).filter(pk__in=_referenced(snapshot, Profile)))
+    profiles.add(snapshot.profile_id)
     existing = {EvidenceRecord: evidence, Profile: profiles}
     kept, skipped = [], 0
     for key, version in snapshot.versions.items():
@@ -576,3 +672,94 @@ def restore_version(profile, version, *, actor=None, expected_version=None):
         )
         capture_profile(restored_profile)
     return RestoreResult(restored_profile, skipped)
+
+
+# Recovering deleted profiles ------------------------------------------------------------
+
+
+def deleted_profiles():
+    """The last recorded version of each deleted profile (the graph as it was deleted), newest first."""
+    return (
+        Version.objects.get_deleted(Profile)
+        .select_related("revision", "revision__user")
+        .order_by("-revision__date_created", "-pk")
+    )
+
+
+@dataclass
+class DeletedProfile:
+    """A deleted profile as its last recorded version shows it."""
+
+    version: Version
+    name: str
+    slug: str
+    status: str
+
+    @property
+    def deleted_at(self):
+        return self.version.revision.date_created
+
+    @property
+    def deleted_by(self):
+        return self.version.revision.user
+
+
+def describe_deleted(version):
+    """Name (active language first), slug and status label of a deleted profile's recorded version."""
+    values = version.field_dict
+    names = [values.get("name_en"), values.get("name_zh_hans")]
+    if translation.get_language() == "zh-hans":
+        names.reverse()
+    name = names[0] or names[1] or ""
+    status = values.get("status")
+    label = ProfileStatus(status).label if status in ProfileStatus.values else status
+    return DeletedProfile(version, name, values.get("slug", ""), label)
+
+
+def may_recover(user):
+    """Recovering brings a profile back in its recorded status, published included: editors only."""
+    return user.has_perms(("profiles.add_profile", "profiles.delete_profile", "profiles.publish_profile"))
+
+
+@transaction.atomic
+def recover_profile(version, *, actor=None):
+    """Bring a deleted profile back from its last recorded version; return a RestoreResult.
+
+    The whole graph returns as recorded, workflow state included (a published profile is
+    published again), except links to sources or profiles deleted since. Links from other
+    profiles to it and its workflow moves were deleted with it and do not return.
+    `version` goes up, scores are recomputed, the changes feed enters it as created (it had
+    a tombstone) and the recovery is itself a new revision. Refused, with nothing written,
+    when the profile exists or another profile has taken its slug.
+    """
+    profile_id = Profile._meta.pk.to_python(version.object_id)
+    list(Version.objects.select_for_update().filter(pk=version.pk).values_list("pk"))  # one recovery of it at a time
+    if Profile.objects.filter(pk=profile_id).exists():
+        raise RestoreError(_("This profile is not deleted: it has been recovered already."))
+    snapshot = revision_snapshot(version.revision, profile_id)
+    if snapshot.profile is None:
+        raise RestoreError(_("This revision does not hold this profile."))
+    slug = snapshot.profile["slug"]
+    taken = _("Another profile now has the address “%(slug)s”. Nothing was recovered: change that profile's slug "
+              "first, then recover this one.") % {"slug": slug}  # fmt: skip
+    if Profile.objects.filter(slug=slug).exists():
+        raise RestoreError(taken)
+    with versioned(actor=actor, comment=gettext("Recovered after deletion."), manual=True):
+        to_save, skipped = _without_missing_references(snapshot)
+        order = {model: index for index, model in enumerate(GRAPH_MODELS)}
+        for (model, _pk), restored in sorted(to_save, key=lambda item: order[item[0][0]]):
+            if model is Profile:
+                try:
+                    with transaction.atomic():
+                        restored.save()
+                except IntegrityError:  # the slug was taken meanwhile
+                    raise RestoreError(taken) from None
+            else:
+                restored.save()
+        recorded_version = snapshot.profile.get("version") or 1
+        Profile.objects.filter(pk=profile_id).update(version=recorded_version + 1, updated_at=timezone.now())
+        services.recompute_scores([profile_id], record=False)
+        recovered = Profile.objects.get(pk=profile_id)
+        services.record_changes([services.change_entry(recovered, ChangeAction.CREATED, public_before=False)])
+        capture_profile(recovered)
+    return RestoreResult(recovered, skipped)
