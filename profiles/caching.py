@@ -125,6 +125,20 @@ def _new_generation():
     cache.set(GENERATION_KEY, _generation_token(), None)
 
 
+def invalidation_pending(using=None):
+    """Whether this transaction wrote something the cache learns of only when it commits.
+
+    A read inside such a transaction must not trust the cache: it would miss its own writes.
+    """
+    connection = transaction.get_connection(using)
+    pending = getattr(connection, "_page_cache_invalidation", None)
+    return (
+        pending is not None
+        and connection.in_atomic_block
+        and any(func is pending for _sids, func, _robust in connection.run_on_commit)
+    )
+
+
 def replica_lag_seconds():
     """How long after a commit a read replica may still show the old data (0 without a replica)."""
     if not settings.DATABASE_ROUTERS:  # registry/settings.py routes reads only with a replica

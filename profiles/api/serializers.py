@@ -8,11 +8,19 @@ the languages that have text, as in the interchange format.
 
 Context keys: `lang` ("en", "zh-hans" or "all"), `bands` ({language: bands}, from
 `services.current_bands()` in each language), `audience`, `request`.
+
+The serializer classes declare the representation (the OpenAPI schema reads them);
+their `to_representation` hands the work to plain functions building dicts, which
+resolve the language, bands and URL prefixes once per request (`Reading`) instead of
+once per field: a changes page holds tens of thousands of fields.
 """
+
+import re
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
+from modeltranslation.utils import resolution_order
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -40,17 +48,27 @@ def _column(name, language):
     return f"{name}_{language.replace('-', '_')}"
 
 
+def _text(obj, columns):
+    """The first non-empty of these columns, as modeltranslation's fallback reads it."""
+    for column in columns:
+        if value := getattr(obj, column, None):
+            return value
+    return ""
+
+
 def text_value(obj, name, lang, transform=None):
     """A translated field in `lang` (with fallback), or every language's text for lang=all."""
-    transform = transform or (lambda text: text)
     if lang == ALL:
         return {
-            language: transform(value)
+            language: transform(value) if transform else value
             for language in LANGUAGES
             if (value := getattr(obj, _column(name, language), "") or "")
         }
+    value = _text(obj, [_column(name, language) for language in resolution_order(lang)])
+    if transform is None:
+        return value
     with translation.override(lang):
-        return transform(getattr(obj, name, "") or "")
+        return transform(value)
 
 
 @extend_schema_field(TEXT_SCHEMA)
@@ -129,6 +147,273 @@ def page_url(profile, context):
     return request.build_absolute_uri(path) if request is not None else path
 
 
+# Reading: a request's language, bands and URLs, resolved once ------------------------
+
+DATETIME = serializers.DateTimeField()
+SAFE_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+
+
+def _str(value):
+    return None if value is None else str(value)
+
+
+def _date(value):
+    return value.isoformat() if value else None
+
+
+def _datetime(value):
+    return DATETIME.to_representation(value) if value else None
+
+
+class Reading:
+    """How one request reads texts, grades and URLs (kept in the serializer context)."""
+
+    def __init__(self, context):
+        self.lang = context["lang"]
+        self.bands = context["bands"]
+        self.audience = context.get("audience")
+        self.request = context.get("request")
+        self.context = context
+        self._columns = {}
+        self._grades = {}
+        self._api_url = None
+        self._page_url = None
+
+    def text(self, obj, name):
+        """As `text_value(obj, name, lang)`, with the column names worked out once."""
+        columns = self._columns.get(name)
+        if columns is None:
+            languages = LANGUAGES if self.lang == ALL else resolution_order(self.lang)
+            columns = self._columns[name] = tuple(_column(name, language) for language in languages)
+        if self.lang == ALL:
+            return {
+                language: value
+                for language, column in zip(LANGUAGES, columns)
+                if (value := getattr(obj, column, "") or "")
+            }
+        return _text(obj, columns)
+
+    def grade(self, score):
+        """(grade, label) as `band_summary`, once per distinct score."""
+        found = self._grades.get(score)
+        if found is None:
+            found = self._grades[score] = band_summary(score, self.context)
+        return found
+
+    def profile_api_url(self, slug):
+        if not SAFE_SLUG.fullmatch(slug):
+            return api_url(self.context, "profile-detail", slug=slug)
+        if self._api_url is None:
+            self._api_url = api_url(self.context, "profile-detail", slug=slug).rsplit(slug, 1)
+        prefix, suffix = self._api_url
+        return f"{prefix}{slug}{suffix}"
+
+    def profile_page_url(self, profile):
+        slug = profile.slug
+        if not SAFE_SLUG.fullmatch(slug):
+            return page_url(profile, self.context)
+        if self._page_url is None:
+            self._page_url = page_url(profile, self.context).rsplit(slug, 1)
+        prefix, suffix = self._page_url
+        return f"{prefix}{slug}{suffix}"
+
+
+def reading(context):
+    """The context's `Reading`, made on first use."""
+    found = context.get("reading")
+    if found is None:
+        found = context["reading"] = Reading(context)
+    return found
+
+
+# The representations, as plain functions ---------------------------------------------
+
+
+def confidence_data(obj, r, explanation=None):
+    grade, label = r.grade(obj.score)
+    data = {
+        "score": str(obj.score),
+        "grade": grade,
+        "label": dict(label) if isinstance(label, dict) else label,
+        "overridden": obj.is_overridden,
+    }
+    if explanation is not None:
+        data["explanation"] = explanation
+    return data
+
+
+def evidence_data(link, r):
+    record = link.evidence
+    return {
+        "id": record.id,
+        "key": _str(link.key),
+        "title": r.text(record, "title"),
+        "url": _str(record.url),
+        "publisher": _str(record.publisher),
+        "published_on": _date(record.published_on),
+        "kind": _str(record.kind),
+        "reliability": _str(record.reliability),
+        "excerpt": r.text(record, "excerpt"),
+        "language": _str(record.language),
+        "review_status": _str(record.review_status),
+        "visibility": _str(record.visibility),
+    }
+
+
+def evidence_basis_data(link, r, keys):
+    record = link.evidence
+    return {
+        "evidence": record.id,
+        "key": keys.get(link.evidence_id),
+        "title": r.text(record, "title"),
+        "publisher": _str(record.publisher),
+        "published_on": _date(record.published_on),
+        "kind": _str(record.kind),
+        "reliability": _str(record.reliability),
+        "url": _str(record.url),
+        "note": r.text(link, "note"),
+        "stance": _str(link.stance),
+    }
+
+
+def claim_data(claim, r, keys):
+    links = claim.visible_evidence_links
+    explanation = visible_explanation(claim.explanation, [link.evidence_id for link in links]) or {}
+    retraction = None
+    if claim.is_retracted:
+        retraction = {"reason": claim.retraction_reason, "at": DATETIME.to_representation(claim.retracted_at)}
+    return {
+        "id": claim.id,
+        "section": _str(claim.section),
+        "text": r.text(claim, "text"),
+        "verified": bool(claim.verified),
+        "visibility": _str(claim.visibility),
+        "retraction": retraction,
+        "confidence": confidence_data(claim, r, explanation),
+        "evidence": [evidence_basis_data(link, r, keys) for link in links],
+    }
+
+
+def timeline_event_data(event, r):
+    return {
+        "id": event.id,
+        "date": _date(event.date),
+        "kind": _str(event.kind),
+        "title": r.text(event, "title"),
+        "text": r.text(event, "text"),
+        "visibility": _str(event.visibility),
+        "evidence": [record.pk for record in event.visible_evidence],
+    }
+
+
+def watchpoint_data(watchpoint, r):
+    return {
+        "id": watchpoint.id,
+        "text": r.text(watchpoint, "text"),
+        "kind": _str(watchpoint.kind),
+        "status": _str(watchpoint.status),
+        "review_by": _date(watchpoint.review_by),
+        "visibility": _str(watchpoint.visibility),
+        "triggered_by": [record.pk for record in watchpoint.visible_triggered_by],
+    }
+
+
+def relationship_data(relationship, r):
+    target = relationship.target  # visible to the same audience: see visibility.visible_relationships
+    return {
+        "id": relationship.id,
+        "kind": _str(relationship.kind),
+        "target": {
+            "slug": target.slug,
+            "name": r.text(target, "name"),
+            "kind": target.kind,
+            "url": r.profile_api_url(target.slug),
+        },
+        "note": r.text(relationship, "note"),
+        "verified": bool(relationship.verified),
+        "visibility": _str(relationship.visibility),
+        "evidence": [record.pk for record in relationship.visible_evidence],
+    }
+
+
+def faq_entry_data(entry, r):
+    return {
+        "id": entry.id,
+        "question": r.text(entry, "question"),
+        "answer": r.text(entry, "answer"),
+        "visibility": _str(entry.visibility),
+    }
+
+
+def briefing_data(briefing, r):
+    return {
+        "title": r.text(briefing, "title"),
+        "body": r.text(briefing, "body"),
+        "body_html": text_value(briefing, "body", r.lang, rendering.render_markdown),
+        "source_notes": r.text(briefing, "source_notes"),
+        "visibility": _str(briefing.visibility),
+    }
+
+
+def profile_summary_data(profile, r, confidence=None):
+    return {
+        "slug": _str(profile.slug),
+        "url": r.profile_api_url(profile.slug),
+        "html_url": r.profile_page_url(profile),
+        "kind": _str(profile.kind),
+        "status": _str(profile.status),
+        "name": r.text(profile, "name"),
+        "category": _str(profile.category),
+        "region": _str(profile.region),
+        "focus": _str(profile.focus),
+        "facets": facets_of(profile),
+        "summary": r.text(profile, "summary"),
+        "confidence": confidence or confidence_data(profile, r),
+        "updated_at": _datetime(profile.updated_at),
+        "published_at": _datetime(profile.published_at),
+    }
+
+
+def profile_detail_data(profile, r):
+    keys = {link.evidence_id: link.key for link in profile.visible_sources}
+    briefing = profile.visible_briefing  # None unless the audience may read it
+    data = profile_summary_data(profile, r, confidence_data(profile, r, profile_explanation(profile, r.audience)))
+    data.update(
+        aliases=[None if alias is None else str(alias) for alias in profile.aliases],
+        function=r.text(profile, "function"),
+        importance={
+            "statement": r.text(profile, "importance_statement"),
+            "criticality": profile.criticality or None,
+            "time_horizon": profile.time_horizon or None,
+            "impact": profile.impact or None,
+        },
+        watch_focus=r.text(profile, "watch_focus"),
+        public_view=r.text(profile, "public_view"),
+        limitations=r.text(profile, "limitations"),
+        claims=[claim_data(claim, r, keys) for claim in profile.visible_claims],
+        evidence=[evidence_data(link, r) for link in profile.visible_sources],
+        timeline=[timeline_event_data(event, r) for event in profile.visible_timeline],
+        watchpoints=[watchpoint_data(watchpoint, r) for watchpoint in profile.visible_watchpoints],
+        relationships=[relationship_data(relationship, r) for relationship in profile.visible_relationships],
+        faq=[faq_entry_data(entry, r) for entry in profile.visible_faq],
+        briefing=None if briefing is None else briefing_data(briefing, r),
+        created_at=_datetime(profile.created_at),
+        last_reviewed_at=_datetime(profile.last_reviewed_at),
+        version=profile.version,
+    )
+    return data
+
+
+def confidence_band_data(band, r):
+    return {
+        "lower": _str(band.lower),
+        "upper": _str(band.upper),
+        "grade": _str(band.grade),
+        "label": r.text(band, "label"),
+        "description": r.text(band, "description"),
+    }
+
+
 # Parts -----------------------------------------------------------------------------
 
 
@@ -148,6 +433,9 @@ class EvidenceSerializer(serializers.Serializer):
     review_status = serializers.CharField(source="evidence.review_status")
     visibility = serializers.CharField(source="evidence.visibility")
 
+    def to_representation(self, link):
+        return evidence_data(link, reading(self.context))
+
 
 class EvidenceBasisSerializer(serializers.Serializer):
     """A claim's citation of a source: the source, the note (evidence basis) and the stance."""
@@ -166,6 +454,9 @@ class EvidenceBasisSerializer(serializers.Serializer):
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_key(self, link):
         return self.context.get("keys", {}).get(link.evidence_id)
+
+    def to_representation(self, link):
+        return evidence_basis_data(link, reading(self.context), self.context.get("keys", {}))
 
 
 class RetractionSerializer(serializers.Serializer):
@@ -194,6 +485,9 @@ class ClaimSerializer(serializers.Serializer):
         shown = [link.evidence_id for link in claim.visible_evidence_links]
         return confidence_of(claim, self.context, visible_explanation(claim.explanation, shown) or {})
 
+    def to_representation(self, claim):
+        return claim_data(claim, reading(self.context), self.context.get("keys", {}))
+
 
 class TimelineEventSerializer(serializers.Serializer):
     id = serializers.IntegerField()
@@ -208,6 +502,9 @@ class TimelineEventSerializer(serializers.Serializer):
     def get_evidence(self, event):
         return [record.pk for record in event.visible_evidence]
 
+    def to_representation(self, event):
+        return timeline_event_data(event, reading(self.context))
+
 
 class WatchpointSerializer(serializers.Serializer):
     id = serializers.IntegerField()
@@ -221,6 +518,9 @@ class WatchpointSerializer(serializers.Serializer):
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_triggered_by(self, watchpoint):
         return [record.pk for record in watchpoint.visible_triggered_by]
+
+    def to_representation(self, watchpoint):
+        return watchpoint_data(watchpoint, reading(self.context))
 
 
 class RelationshipTargetSerializer(serializers.Serializer):
@@ -253,12 +553,18 @@ class RelationshipSerializer(serializers.Serializer):
     def get_evidence(self, relationship):
         return [record.pk for record in relationship.visible_evidence]
 
+    def to_representation(self, relationship):
+        return relationship_data(relationship, reading(self.context))
+
 
 class FaqEntrySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     question = TextField("question")
     answer = TextField("answer")
     visibility = serializers.CharField()
+
+    def to_representation(self, entry):
+        return faq_entry_data(entry, reading(self.context))
 
 
 class BriefingSerializer(serializers.Serializer):
@@ -267,6 +573,9 @@ class BriefingSerializer(serializers.Serializer):
     body_html = TextField("body", transform=rendering.render_markdown, help_text="The body as sanitised HTML.")
     source_notes = TextField("source_notes")
     visibility = serializers.CharField()
+
+    def to_representation(self, briefing):
+        return briefing_data(briefing, reading(self.context))
 
 
 # Profiles --------------------------------------------------------------------------
@@ -329,6 +638,9 @@ class ProfileSummarySerializer(serializers.Serializer):
     def get_confidence(self, profile):
         return confidence_of(profile, self.context)
 
+    def to_representation(self, profile):
+        return profile_summary_data(profile, reading(self.context))
+
 
 class ProfileDetailSerializer(ProfileSummarySerializer):
     """The whole profile as the audience may see it."""
@@ -369,8 +681,7 @@ class ProfileDetailSerializer(ProfileSummarySerializer):
         return None if briefing is None else BriefingSerializer(briefing, context=self.context).data
 
     def to_representation(self, profile):
-        self.context["keys"] = {link.evidence_id: link.key for link in profile.visible_sources}
-        return super().to_representation(profile)
+        return profile_detail_data(profile, reading(self.context))
 
 
 class ConfidenceBandSerializer(serializers.Serializer):
@@ -379,3 +690,6 @@ class ConfidenceBandSerializer(serializers.Serializer):
     grade = serializers.CharField()
     label = TextField("label")
     description = TextField("description")
+
+    def to_representation(self, band):
+        return confidence_band_data(band, reading(self.context))

@@ -23,7 +23,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.metadata import SimpleMetadata
 from rest_framework.response import Response
 
-from .. import editing, services
+from .. import caching, editing, services
 from ..models import ConfidenceBand, ProfileTopic
 from ..visibility import Audience, profile_graph_queryset, visible_profiles
 from . import etags, filters, pagination
@@ -135,11 +135,18 @@ class ApiView(GenericAPIView):
         return context
 
     def bands(self):
+        """{language: bands} for the languages the response shows, from the shared cache.
+
+        The cached table is replaced by every invalidation (a band table change among them),
+        and holds both languages: a warm cache costs no query, even for lang=all. After a
+        write in the same transaction the table is read itself (the cache learns on commit).
+        """
         if not hasattr(self, "_bands"):
+            cached = not caching.invalidation_pending()
             self._bands = {}
             for language in LANGUAGES if self.lang == ALL else (self.lang,):
                 with translation.override(language):
-                    self._bands[language] = services.current_bands()
+                    self._bands[language] = services.current_bands(cached=cached)
         return self._bands
 
     @contextmanager
