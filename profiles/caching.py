@@ -78,10 +78,16 @@ def is_anonymous_request(request):
     )
 
 
+def enabled():
+    """Whether pages (and the band table) are cached: only when every process shares the cache."""
+    return settings.PAGE_CACHE
+
+
 def may_read_cache(request):
     """Whether the page cache may answer this request (before the view is known)."""
     return (
-        request.method in SAFE_METHODS
+        enabled()
+        and request.method in SAFE_METHODS
         and translation.get_language_from_path(request.path_info) is not None
         and is_anonymous_request(request)
     )
@@ -235,8 +241,8 @@ class AnonymousPageCacheMiddleware:
         patch_vary_headers(response, ("Cookie",))
         if response.status_code != 200 or response.streaming:
             return response
-        anonymous = key is not None and is_anonymous_request(request)
-        if anonymous and may_store(request, response, params):
+        anonymous = is_anonymous_request(request)
+        if anonymous and key is not None and may_store(request, response, params):
             _finish(request, response, audience="anonymous")
             if is_settled(generation):
                 store_with_generation(key, generation, _to_stored(response))

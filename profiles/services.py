@@ -85,7 +85,7 @@ def current_bands(*, cached=False):
     under the page cache's generation: a band table change (like every other
     invalidation) makes that copy stale. Writes (scoring) always read the table itself.
     """
-    if not cached:
+    if not (cached and caching.enabled()):
         return _band_tables(languages=[translation.get_language() or settings.LANGUAGE_CODE]).popitem()[1]
     generation, tables = caching.read_with_generation(BANDS_CACHE_KEY)
     if tables is None:

@@ -6,6 +6,7 @@ Environment variables:
     ALLOWED_HOSTS  comma-separated; defaults to loopback names only in DEBUG.
     DATABASE_URL   e.g. postgres://postgres@127.0.0.1:5432/registry; SQLite file when unset.
     REDIS_URL      e.g. redis://127.0.0.1:6379/0 selects Redis as the cache (and session cache).
+    PAGE_CACHE     "1"/"0": the anonymous page cache; on by default with REDIS_URL or DEBUG.
     DATABASE_REPLICA_URL  a read replica of DATABASE_URL: reads go there (registry/routers.py).
     Running several app servers: docs/deploy.md.
     PRODUCTION     "1" serves over HTTPS only, hardened; docs/security.md lists its variables
@@ -169,6 +170,10 @@ if os.environ.get("REDIS_URL"):
     SESSION_ENGINE = os.environ.get("SESSION_ENGINE", "django.contrib.sessions.backends.cached_db")
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The page cache (profiles/caching.py) is invalidated through the cache itself, so it is only
+# correct when every process shares one cache: on with Redis, and in development (one
+# process). Several app processes on local-memory caches would each keep their own pages.
+PAGE_CACHE = env_bool("PAGE_CACHE", bool(os.environ.get("REDIS_URL")) or DEBUG)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -327,6 +327,35 @@ class CaptureCount:
         self.queries = len(self._context.captured_queries)
 
 
+# Switched off (several processes without a shared cache) ------------------------------
+
+
+def test_without_a_shared_cache_every_page_is_rendered_fresh_with_its_etag(client, profile, settings):
+    settings.PAGE_CACHE = False
+    first = client.get("/en/profiles/harbour/")
+    queries_per_render = _count_queries(client, "/en/profiles/harbour/")
+    assert queries_per_render > 0, "rendered again, not served from the cache"
+    assert "private" not in first["Cache-Control"]
+    response = client.get("/en/profiles/harbour/", headers={"if-none-match": first["ETag"]})
+    assert response.status_code == 304
+
+
+def test_without_a_shared_cache_the_band_table_is_read_each_time(settings, django_assert_num_queries):
+    settings.PAGE_CACHE = False
+    services.current_bands(cached=True)
+    with django_assert_num_queries(1):
+        services.current_bands(cached=True)
+
+
+def _count_queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
 # The band table -----------------------------------------------------------------------
 
 
