@@ -22,14 +22,16 @@ The policy, as plain functions:
 * **Conditional GET**: every marked page has an `ETag` (a hash of its language, audience
   and bytes); a matching `If-None-Match` answers 304.
 
-A hit costs one cache round trip (`get_many` of the generation and the page): no session,
-no database, no template. `AnonymousPageCacheMiddleware` sits before the session
+A hit costs one cache round trip: the generation, with the page from this process's recent
+copies (or, the first time, from the shared cache): no session, no database, no template. `AnonymousPageCacheMiddleware` sits before the session
 middleware so a hit skips everything after it.
 """
 
 import hashlib
+import threading
 import time
 import uuid
+from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache
@@ -218,6 +220,54 @@ def store_with_generation(key, generation, value, timeout=PAGE_SECONDS):
     cache.set(key, (generation, value), timeout)
 
 
+# Pages this process stored or served lately, each with its generation: a hit then reads
+# only the generation (a few bytes) from the shared cache, not the page. The generation is
+# still read on every request, so another process's invalidation is seen at once.
+LOCAL_PAGES = getattr(settings, "PAGE_CACHE_LOCAL_ENTRIES", 256)
+_local_pages = OrderedDict()
+_local_lock = threading.Lock()
+
+
+def _remember(key, entry):
+    with _local_lock:
+        _local_pages[key] = entry
+        _local_pages.move_to_end(key)
+        while len(_local_pages) > LOCAL_PAGES:
+            _local_pages.popitem(last=False)
+
+
+def _recall(key, generation):
+    with _local_lock:
+        entry = _local_pages.get(key)
+        if entry is None or entry[0] != generation:
+            return None
+        _local_pages.move_to_end(key)
+        return entry[1]
+
+
+def read_page(key):
+    """(generation, the stored page for it or None): this process's copy, else the shared one."""
+    if not LOCAL_PAGES:
+        return read_with_generation(key)
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        return current_generation(), None
+    stored = _recall(key, generation)
+    if stored is not None:
+        return generation, stored
+    entry = cache.get(key)
+    if entry is None or entry[0] != generation:
+        return generation, None
+    _remember(key, entry)
+    return generation, entry[1]
+
+
+def store_page(key, generation, stored):
+    store_with_generation(key, generation, stored)
+    if LOCAL_PAGES:
+        _remember(key, (generation, stored))
+
+
 # The middleware ----------------------------------------------------------------------
 
 
@@ -231,7 +281,7 @@ class AnonymousPageCacheMiddleware:
         key = generation = None
         if may_read_cache(request):
             key = page_key(request)
-            generation, stored = read_with_generation(key)
+            generation, stored = read_page(key)
             if stored is not None:
                 return _conditional(request, _from_stored(stored))
         response = self.get_response(request)
@@ -245,7 +295,7 @@ class AnonymousPageCacheMiddleware:
         if anonymous and key is not None and may_store(request, response, params):
             _finish(request, response, audience="anonymous")
             if is_settled(generation):
-                store_with_generation(key, generation, _to_stored(response))
+                store_page(key, generation, _to_stored(response))
         elif anonymous and not response.cookies:
             _finish(request, response, audience="anonymous")
         else:

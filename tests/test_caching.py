@@ -313,6 +313,24 @@ def test_another_process_invalidating_makes_this_one_miss(client, profile):
     assert count.queries > 0
 
 
+def test_a_hit_reads_only_the_generation_from_the_shared_cache(client, profile, monkeypatch):
+    first = client.get("/en/profiles/harbour/")
+    read = []
+    shared_get, shared_get_many = caching.cache.get, caching.cache.get_many
+    monkeypatch.setattr(caching.cache, "get", lambda key, *a, **k: read.append(key) or shared_get(key, *a, **k))
+    monkeypatch.setattr(caching.cache, "get_many", lambda keys, *a, **k: read.extend(keys) or shared_get_many(keys, *a, **k))
+    second = client.get("/en/profiles/harbour/")
+    assert second.content == first.content
+    assert read == [caching.GENERATION_KEY], "the page's bytes come from this process's copy"
+
+
+def test_this_process_keeps_a_bounded_number_of_pages(client, planted_registry, monkeypatch):
+    monkeypatch.setattr(caching, "LOCAL_PAGES", 2)
+    for url in ("/en/", "/zh-hans/", "/en/profiles/", "/zh-hans/profiles/"):
+        client.get(url)
+    assert len(caching._local_pages) == 2
+
+
 class CaptureCount:
     def __enter__(self):
         from django.db import connection
