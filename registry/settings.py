@@ -113,6 +113,8 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "registry.wsgi.application"
 
+if not os.environ.get("DATABASE_URL"):
+    (BASE_DIR / "var").mkdir(exist_ok=True)  # the embedded database's folder, on a fresh checkout
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'var' / 'registry.sqlite3'}",

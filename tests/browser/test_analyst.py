@@ -123,7 +123,11 @@ def test_an_analyst_builds_and_submits_a_profile_and_an_editor_reviews_and_publi
     assert "Harbour Internet Exchange" in queue and "ana" in queue
     editor.screenshot(path=str(artifacts / "admin-dashboard.png"), full_page=True)
     editor.get_by_role("link", name=re.compile(r"Review all 2 pending sources")).click()
-    editor.locator("#action-toggle").check()
+    editor.wait_for_load_state("load")  # the admin's actions script is ready before anything is ticked
+    rows = editor.locator("input.action-select")
+    assert rows.count() == 2
+    for i in range(rows.count()):
+        rows.nth(i).check()
     editor.select_option("select[name=action]", "mark_reviewed")
     editor.get_by_role("button", name="Run").click()
     assert "2 sources marked “Reviewed”" in editor.locator(".messagelist").inner_text()
