@@ -19,6 +19,8 @@ The policy, as plain functions:
   change invalidates nothing and a page rendered from the old data is never stored under
   the new token. With a read replica, nothing is stored until the replica's lag has
   passed after an invalidation (`is_settled`).
+* **API reads**: the API (`profiles/api/views.py`) keeps its anonymous 200s under the same
+  generation, asking after authentication and rate limiting (`may_read_api_cache`, `api_key`).
 * **Conditional GET**: every marked page has an `ETag` (a hash of its language, audience
   and bytes); a matching `If-None-Match` answers 304.
 
@@ -330,6 +332,59 @@ def _from_stored(stored):
 
 def _conditional(request, response):
     return get_conditional_response(request, etag=response.get("ETag"), response=response)
+
+
+# API reads ----------------------------------------------------------------------------
+# The API's anonymous reads share the pages' generation: every write that invalidates the
+# pages invalidates them too. The API view asks after authentication and throttling, so
+# rate limits still count on a hit.
+
+API_KEY_PREFIX = "pages:api:"
+
+
+def may_read_api_cache(request):
+    """Whether an API read may be served from or stored into the shared cache.
+
+    Not inside a transaction that has written something the cache does not know of yet.
+    """
+    return (
+        enabled()
+        and request.method in SAFE_METHODS
+        and is_anonymous_request(request)
+        and not invalidation_pending()
+    )
+
+
+def api_key(request, *, language, media_type):
+    """The cache key of an API read: scheme, host, path, sorted query string, language, media type.
+
+    `language` is the one the API chose (from `?lang=` or Accept-Language); `media_type`
+    the negotiated one (its parameters, such as a JSON indent, change the bytes).
+    """
+    query = sorted((name, value) for name in request.GET for value in request.GET.getlist(name))
+    url = f"{request.scheme}://{request.get_host()}{request.path}?{query!r}|{language}|{media_type}"
+    return API_KEY_PREFIX + hashlib.sha256(url.encode()).hexdigest()
+
+
+def may_store_api(request, response, params):
+    """Whether this rendered API response may be served to every anonymous caller of its URL."""
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and set(request.GET) <= params
+        and not response.has_header("Cache-Control")
+    )
+
+
+def stored_form(response):
+    """What the cache keeps of a response: status, bytes and headers."""
+    return _to_stored(response)
+
+
+def response_from(stored):
+    """A response rebuilt from `stored_form`."""
+    return _from_stored(stored)
 
 
 # What invalidates ----------------------------------------------------------------------

@@ -74,6 +74,8 @@ def feed_entries(rows, graphs, audience):
 class ChangesView(ApiView):
     """GET: created, updated and deleted profiles since a cursor, for incremental sync."""
 
+    cache_params = frozenset({"since", "limit", "lang"})
+
     def get_queryset(self):
         return profile_graph_queryset(self.audience)
 

@@ -5,6 +5,10 @@ profile and its parts, `visible_profiles(audience)` for lists), so each endpoint
 runs a fixed number of queries and shows only what the caller's audience may see.
 Writes call `editing`, `publishing` (through `editing.change_status`) and
 `interchange`; `ApiView.finalize_response` adds ETags and answers If-None-Match.
+
+Anonymous reads are kept in the shared cache under the page cache's generation
+(`caching.may_read_api_cache`): after authentication and throttling, a stored response
+for the same URL, language and media type answers without running the view.
 """
 
 from contextlib import contextmanager
@@ -25,7 +29,7 @@ from rest_framework.response import Response
 
 from .. import caching, editing, services
 from ..models import ConfidenceBand, ProfileTopic
-from ..visibility import Audience, profile_graph_queryset, visible_profiles
+from ..visibility import ANONYMOUS, Audience, profile_graph_queryset, visible_profiles
 from . import etags, filters, pagination
 from .errors import Denied, Invalid, RequestTooLarge
 from .inputs import ProfileCreateInput, ProfileUpdateInput
@@ -92,13 +96,25 @@ class ApiMetadata(SimpleMetadata):
         }
 
 
+class CachedResponse(Exception):
+    """A stored response answers the request: raised once the caller is authenticated and throttled."""
+
+    def __init__(self, response):
+        super().__init__()
+        self.response = response
+
+
 class ApiView(GenericAPIView):
-    """The common ground of every endpoint: audience, language, size limit, ETags."""
+    """The common ground of every endpoint: audience, language, size limit, ETags, anonymous cache."""
 
     metadata_class = ApiMetadata
     permission_classes = [CanWrite]
     write_permissions = {}
     etag_profile = None  # set by views whose representation belongs to one profile
+    # The query parameters a read uses: a response to any other is not stored.
+    cache_params = frozenset({"lang"})
+    cache_key = cache_generation = None
+    cache_hit = False
 
     def initial(self, request, *args, **kwargs):
         self._check_size(request)
@@ -110,6 +126,23 @@ class ApiView(GenericAPIView):
         super().initial(request, *args, **kwargs)
         self.audience = Audience.for_request(request)
         self.lang = self._language(request)
+        self._read_cache(request)
+
+    def _read_cache(self, request):
+        """Answer an anonymous read from the cache, or note where to store its response."""
+        if self.audience != ANONYMOUS or not caching.may_read_api_cache(request):
+            return
+        key = caching.api_key(request, language=self.lang, media_type=request.accepted_media_type)
+        generation, stored = caching.read_page(key)
+        if stored is not None:
+            raise CachedResponse(caching.response_from(stored))
+        self.cache_key, self.cache_generation = key, generation
+
+    def handle_exception(self, exc):
+        if isinstance(exc, CachedResponse):
+            self.cache_hit = True
+            return exc.response
+        return super().handle_exception(exc)
 
     def _check_size(self, request):
         limit = settings.API_MAX_REQUEST_BYTES
@@ -172,18 +205,30 @@ class ApiView(GenericAPIView):
         lang = getattr(self, "lang", None)
         if lang in LANGUAGES:
             response["Content-Language"] = lang
+        if self.cache_hit:
+            return self._conditional(request, response)
         if 200 <= response.status_code < 300 and response.status_code != 204 and hasattr(response, "render"):
             response.render()
             profile = self.etag_profile
             etag = etags.profile_etag(profile, response.content) if profile else etags.content_etag(response.content)
             response["ETag"] = etag
-            if request.method in ("GET", "HEAD") and response.status_code == 200 and etags.not_modified(request, etag):
-                not_modified = HttpResponseNotModified()
-                for header in ("ETag", "Vary", "Content-Language"):
-                    if header in response:
-                        not_modified[header] = response[header]
-                return not_modified
+            if self.cache_key and caching.may_store_api(request, response, self.cache_params):
+                if caching.is_settled(self.cache_generation):
+                    caching.store_page(self.cache_key, self.cache_generation, caching.stored_form(response))
+            if request.method in ("GET", "HEAD") and response.status_code == 200:
+                return self._conditional(request, response)
         return response
+
+    def _conditional(self, request, response):
+        """304 when If-None-Match names the response's ETag, with its ETag, Vary and Content-Language."""
+        etag = response.get("ETag")
+        if not etag or not etags.not_modified(request, etag):
+            return response
+        not_modified = HttpResponseNotModified()
+        for header in ("ETag", "Vary", "Content-Language"):
+            if header in response:
+                not_modified[header] = response[header]
+        return not_modified
 
 
 # Profiles ----------------------------------------------------------------------------
@@ -194,6 +239,10 @@ class ProfileListView(ApiView):
 
     serializer_class = ProfileSummarySerializer
     write_permissions = {"POST": ("profiles.add_profile",)}
+    cache_params = frozenset(
+        {dimension.name for dimension in filters.browsing.DIMENSIONS}
+        | {"q", "updated_since", "ordering", "page_size", "cursor", "lang"}
+    )
 
     def get_queryset(self):
         topics = Prefetch("topic_links", queryset=ProfileTopic.objects.all(), to_attr="topics_list")

@@ -1,0 +1,287 @@
+"""The API's anonymous read cache: no query on a hit, never another audience's body, never stale.
+
+Anonymous reads are stored under the page cache's generation (profiles/caching.py), so
+the writes that make pages stale make API responses stale too. Writes in a test never
+commit: the tests that change data run the commit callbacks (`committed()`), as a
+committed change does.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from profiles import editing, services
+from profiles.models import ChangeAction, Profile, ProfileStatus
+
+from .factories import ClaimFactory, MembershipFactory, ProfileFactory, StaffFactory
+from .test_api_leaks import api_crawl
+from .test_api_support import API, client_with_token, error_of, fresh_throttle_counts, token_client  # noqa: F401
+from .test_leaks import INTERNAL, MEMBERS, everything_of, planted_registry  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.django_db
+
+READS = [
+    "/",
+    "/profiles/",
+    "/profiles/?page_size=1&ordering=slug",
+    "/profiles/harbour/",
+    "/profiles/harbour/?lang=all",
+    "/profiles/harbour/claims/",
+    "/profiles/harbour/faq/",
+    "/confidence-bands/",
+    "/changes/?limit=5",
+]
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def profile(committed):
+    with committed():
+        services.ensure_band_table()
+        profile = ProfileFactory(slug="harbour", name_en="Harbour exchange", name_zh_hans="港口交换中心")
+        ClaimFactory(profile=profile, text_en="The harbour exchange peers openly.")
+        services.record_changes([services.change_entry(profile, ChangeAction.CREATED, public_before=False)])
+        services.recompute_scores()
+    return profile
+
+
+@pytest.fixture
+def registry(request, committed):
+    """The planted registry of tests/test_leaks.py, committed, every profile in the changes feed."""
+    with committed():
+        public = request.getfixturevalue("planted_registry")
+        services.record_changes(
+            services.change_entry(profile, ChangeAction.CREATED, public_before=False) for profile in Profile.objects.all()
+        )
+    return public
+
+
+def get(client, url, **headers):
+    """(response, number of SQL queries it ran)."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"{API}{url}", **headers)
+    return response, len(queries)
+
+
+# Hits ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", READS)
+def test_a_repeated_anonymous_read_runs_no_query_and_answers_the_same(profile, url):
+    client = client_with_token()
+    first, cold = get(client, url)
+    again, warm = get(client, url)
+    assert first.status_code == again.status_code == 200
+    assert warm == 0 and (cold > 0 or url == "/")  # the root reads nothing from the database
+    assert again.content == first.content
+    assert again["ETag"] == first["ETag"]
+    assert again["Content-Type"] == first["Content-Type"]
+    assert again["Vary"] == first["Vary"]
+
+
+def test_a_head_request_is_served_from_the_stored_read(profile):
+    client = client_with_token()
+    etag = get(client, "/profiles/harbour/")[0]["ETag"]
+    with CaptureQueriesContext(connection) as queries:
+        response = client.head(f"{API}/profiles/harbour/")
+    assert response.status_code == 200 and response["ETag"] == etag and len(queries) == 0
+
+
+def test_if_none_match_answers_304_on_a_hit(profile):
+    client = client_with_token()
+    first, _ = get(client, "/profiles/harbour/?lang=zh-hans")
+    response, queries = get(client, "/profiles/harbour/?lang=zh-hans", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert response.status_code == 304 and queries == 0
+    assert response["ETag"] == first["ETag"] and response["Content-Language"] == "zh-hans"
+    assert "Accept-Language" in response["Vary"]
+    other, _ = get(client, "/profiles/harbour/?lang=zh-hans", HTTP_IF_NONE_MATCH='"p1v1-0000"')
+    assert other.status_code == 200 and other.content == first.content
+
+
+def test_the_languages_are_cached_apart(profile):
+    client = client_with_token()
+    ways = {
+        "default": ({}, "/profiles/harbour/", "en", "Harbour exchange"),
+        "accept-language": ({"HTTP_ACCEPT_LANGUAGE": "zh-CN,zh;q=0.9"}, "/profiles/harbour/", "zh-hans", "港口交换中心"),
+        "query": ({"HTTP_ACCEPT_LANGUAGE": "en"}, "/profiles/harbour/?lang=zh-hans", "zh-hans", "港口交换中心"),
+        "query-en": ({"HTTP_ACCEPT_LANGUAGE": "zh-CN"}, "/profiles/harbour/?lang=en", "en", "Harbour exchange"),
+    }
+    for _round in range(2):
+        for way, (headers, url, language, name) in ways.items():
+            response, _queries = get(client, url, **headers)
+            assert response.json()["name"] == name, way
+            assert response["Content-Language"] == language, way
+    _response, queries = get(client, "/profiles/harbour/", HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9")
+    assert queries == 0
+    both = get(client, "/profiles/harbour/?lang=all")[0].json()["name"]
+    assert both == {"en": "Harbour exchange", "zh-hans": "港口交换中心"}
+
+
+def test_a_requested_indent_is_cached_apart(profile):
+    client = client_with_token()
+    plain, _ = get(client, "/profiles/harbour/")
+    indented, queries = get(client, "/profiles/harbour/", HTTP_ACCEPT="application/json; indent=4")
+    assert queries > 0 and indented.content != plain.content and b'\n    "slug"' in indented.content
+    assert get(client, "/profiles/harbour/")[0].content == plain.content
+
+
+# What is never stored ------------------------------------------------------------------
+
+
+def test_errors_are_not_stored(profile):
+    client = client_with_token()
+    for url, status in [("/profiles/missing/", 404), ("/profiles/?page_size=0", 400), ("/profiles/harbour/?lang=fr", 400)]:
+        first, _ = get(client, url)
+        again, queries = get(client, url)
+        assert first.status_code == again.status_code == status, url
+        assert error_of(again)
+        assert queries > 0 or status == 400  # a 400 on a parameter is refused before any query
+
+
+def test_a_query_parameter_the_endpoint_does_not_read_is_answered_and_not_stored(profile):
+    client = client_with_token()
+    first, _ = get(client, "/profiles/harbour/?utm_source=mail")
+    again, queries = get(client, "/profiles/harbour/?utm_source=mail")
+    assert first.status_code == again.status_code == 200 and queries > 0
+
+
+def test_a_staff_tokens_read_is_never_served_to_anonymous_callers(registry):
+    staff, _user = token_client("analyst")
+    for url in ("/profiles/public-exchange/", "/profiles/public-exchange/claims/", "/changes/"):
+        staff_text = everything_of(get(staff, url)[0])
+        assert INTERNAL in staff_text, url  # the markers reach the staff response
+        response, queries = get(client_with_token(), url)
+        assert queries > 0, f"{url}: the staff response was stored"
+        assert INTERNAL not in everything_of(response) and MEMBERS not in everything_of(response), url
+
+
+def test_a_member_sessions_read_is_never_served_to_anonymous_callers(registry):
+    member = APIClient()
+    member.force_login(MembershipFactory().user)
+    assert MEMBERS in everything_of(get(member, "/profiles/public-exchange/")[0])
+    response, queries = get(client_with_token(), "/profiles/public-exchange/")
+    assert queries > 0 and MEMBERS not in everything_of(response)
+
+
+def test_anonymous_crawls_from_the_cache_show_no_gated_text_after_staff_and_members_read(registry):
+    staff, _user = token_client("analyst")
+    member, _user = token_client("member")
+    for client in (staff, member):
+        for _url, _response in api_crawl(client):
+            pass
+    anonymous = client_with_token()
+    for _round in range(2):  # the second crawl is served from the cache
+        for url, response in api_crawl(anonymous):
+            text = everything_of(response)
+            assert MEMBERS not in text and INTERNAL not in text, url
+
+
+def test_token_and_session_callers_are_never_served_the_anonymous_body(registry):
+    anonymous = client_with_token()
+    for _round in range(2):
+        for _url, _response in api_crawl(anonymous):
+            pass
+    member, _user = token_client("member")
+    session = APIClient()
+    session.force_login(MembershipFactory().user)
+    for client in (member, session):
+        texts = " ".join(everything_of(response) for _url, response in api_crawl(client))
+        assert MEMBERS in texts and INTERNAL not in texts
+    staff, _user = token_client("analyst")
+    assert INTERNAL in " ".join(everything_of(response) for _url, response in api_crawl(staff))
+
+
+def test_a_bad_token_is_refused_even_when_the_read_is_stored(profile):
+    get(client_with_token(), "/profiles/harbour/")
+    response, _ = get(client_with_token("rk_not-a-real-key"), "/profiles/harbour/")
+    assert response.status_code == 401
+
+
+# Freshness -------------------------------------------------------------------------------
+
+
+def warm(*urls):
+    client = client_with_token()
+    for url in urls:
+        for suffix in ("", "?lang=zh-hans", "?lang=all"):
+            assert get(client, f"{url}{suffix}")[0].status_code in (200, 404)
+    return client
+
+
+def test_an_edit_is_visible_at_once_in_every_language(profile, committed):
+    client = warm("/profiles/harbour/", "/profiles/", "/changes/")
+    with committed():
+        editing.update_profile(
+            profile, fields={"name": {"en": "Harbour renamed", "zh-hans": "港口更名"}}, actor=StaffFactory(is_superuser=True)
+        )
+    assert get(client, "/profiles/harbour/")[0].json()["name"] == "Harbour renamed"
+    assert get(client, "/profiles/harbour/?lang=zh-hans")[0].json()["name"] == "港口更名"
+    assert get(client, "/profiles/harbour/?lang=all")[0].json()["name"]["en"] == "Harbour renamed"
+    assert "Harbour renamed" in get(client, "/profiles/")[0].content.decode()
+    assert "Harbour renamed" in get(client, "/changes/")[0].content.decode()
+
+
+def test_publication_and_unpublication_are_visible_at_once(profile, committed):
+    with committed():
+        draft = ProfileFactory(slug="draft-one", status=ProfileStatus.DRAFT, name_en="Draft registry")
+    client = warm("/profiles/draft-one/", "/profiles/", "/profiles/harbour/", "/profiles/harbour/claims/")
+    assert get(client, "/profiles/draft-one/")[0].status_code == 404
+    with committed():
+        draft.status = ProfileStatus.PUBLISHED
+        draft.save()
+    assert get(client, "/profiles/draft-one/")[0].status_code == 200
+    assert "Draft registry" in get(client, "/profiles/?lang=zh-hans")[0].content.decode()
+    with committed():
+        profile.status = ProfileStatus.ARCHIVED
+        profile.save()
+    for suffix in ("", "claims/"):
+        assert get(client, f"/profiles/harbour/{suffix}")[0].status_code == 404
+    assert "harbour" not in get(client, "/profiles/")[0].content.decode()
+
+
+def test_a_new_claim_is_visible_at_once(profile, committed):
+    client = warm("/profiles/harbour/claims/")
+    with committed():
+        ClaimFactory(profile=profile, text_en="A freshly verified claim")
+    assert "A freshly verified claim" in get(client, "/profiles/harbour/claims/")[0].content.decode()
+
+
+def test_a_band_table_change_is_visible_at_once(profile, committed):
+    client = warm("/confidence-bands/", "/profiles/harbour/")
+    rows = [
+        {"lower": lower, "upper": upper, "grade": grade, "label_en": f"{label_en} (renamed)", "label_zh_hans": f"{label_zh}（新）"}
+        for lower, upper, grade, label_en, label_zh, *_descriptions in services.DEFAULT_BAND_ROWS
+    ]
+    with committed():
+        services.replace_band_table(rows)
+    labels = [band["label"] for band in get(client, "/confidence-bands/")[0].json()["results"]]
+    assert labels and all(label.endswith("(renamed)") for label in labels)
+    assert get(client, "/profiles/harbour/?lang=zh-hans")[0].json()["confidence"]["label"].endswith("（新）")
+
+
+# Limits and settings ----------------------------------------------------------------------
+
+
+def test_rate_limits_still_count_and_answer_429_on_hits(profile, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "3/min", "user": None}}
+    client = client_with_token()
+    assert get(client, "/profiles/harbour/")[0].status_code == 200
+    for _hit in range(2):
+        response, queries = get(client, "/profiles/harbour/")
+        assert response.status_code == 200 and queries == 0
+    response, queries = get(client, "/profiles/harbour/")
+    assert response.status_code == 429 and queries == 0
+    assert error_of(response)["code"] == "throttled" and int(response["Retry-After"]) > 0
+
+
+def test_without_a_shared_cache_every_read_is_rendered(profile, settings):
+    settings.PAGE_CACHE = False
+    client = client_with_token()
+    first, _ = get(client, "/profiles/harbour/")
+    again, queries = get(client, "/profiles/harbour/")
+    assert queries > 0 and again.content == first.content and again["ETag"] == first["ETag"]
