@@ -59,9 +59,10 @@ def endpoints(slugs):
         ("search (full text)", "anonymous", [f"{search}&{UNCACHED_QUERY}"], "search"),
         ("search (Chinese)", "anonymous", [f"{search_zh}&{UNCACHED_QUERY}"], "search_zh"),
         ("search, page cache", "anonymous", [search], "search_cached"),
-        ("API list", "anonymous", ["/api/v1/profiles/"], "api_list"),
-        ("API detail", "anonymous", [f"/api/v1/profiles/{slug}/" for slug in slugs], "api_detail"),
-        ("API changes feed", "anonymous", ["/api/v1/changes/"], "api_changes"),
+        ("API list", "anonymous", [f"/api/v1/profiles/?{UNCACHED_QUERY}"], "api_list"),
+        ("API detail", "anonymous", [f"/api/v1/profiles/{slug}/?{UNCACHED_QUERY}" for slug in slugs], "api_detail"),
+        ("API detail, cache", "anonymous", [f"/api/v1/profiles/{slug}/" for slug in slugs], "api_detail_cached"),
+        ("API changes feed", "anonymous", [f"/api/v1/changes/?{UNCACHED_QUERY}"], "api_changes"),
     ]
 
 
