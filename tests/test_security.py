@@ -28,8 +28,12 @@ Kind = SecurityEventKind
 # --- production settings ----------------------------------------------------------------------
 
 
+# Set by the test run itself (the browser tests allow sync database calls from their event loop).
+NOT_IN_PRODUCTION = {"DEBUG", "DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+
+
 def run_in_production(args, **env_changes):
-    env = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "DATABASE_URL", "REDIS_URL"}}
+    env = {key: value for key, value in os.environ.items() if key not in NOT_IN_PRODUCTION}
     env.update(
         DJANGO_SETTINGS_MODULE="registry.settings",
         PRODUCTION="1",
