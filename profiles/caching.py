@@ -30,17 +30,21 @@ middleware so a hit skips everything after it.
 """
 
 import hashlib
+import logging
+import os
 import threading
 import time
 import uuid
 from collections import OrderedDict
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+
+logger = logging.getLogger("registry.cache")
 
 GENERATION_KEY = "pages:generation"
 PAGE_KEY_PREFIX = "pages:page:"
@@ -132,7 +136,86 @@ def _generation_token():
 
 
 def _new_generation():
-    cache.set(GENERATION_KEY, _generation_token(), None)
+    token = _generation_token()
+    publish = getattr(cache, "set_and_publish", None)
+    if publish is None:
+        cache.set(GENERATION_KEY, token, None)
+    else:
+        publish(GENERATION_KEY, token, GENERATION_CHANNEL)
+    _watch.saw(token)
+
+
+GENERATION_CHANNEL = "pages:generation"
+WATCH_RECHECK_SECONDS = 5.0
+
+
+class GenerationWatch:
+    """This process's copy of the generation, kept current by the shared cache's publications.
+
+    With Redis, every new generation is published as it is stored (one atomic step); a
+    thread of this process subscribes, so a page cache hit needs no round trip at all.
+    The thread subscribes *before* reading the stored generation, so nothing published in
+    between is missed; every few seconds it reads the stored value again, a safety net
+    should a publication ever be lost. While it is not subscribed (starting, Redis down,
+    a cache without publish/subscribe) `generation()` is None and callers read the cache.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._generation = None
+        self._watching = None  # (pid, which cache) of the running thread
+
+    def generation(self):
+        backend = caches["default"]
+        if not hasattr(backend, "subscribe"):
+            return None
+        watching = (os.getpid(), type(backend), tuple(backend._servers), backend.key_prefix)
+        if self._watching != watching:
+            self._start(backend, watching)  # first use, a new process (fork) or another cache
+        return self._generation
+
+    def saw(self, generation):
+        """A generation this process stored: known here at once, before its publication arrives."""
+        if self._watching is not None and self._watching[0] == os.getpid():
+            self._generation = generation
+
+    def _start(self, backend, watching):
+        with self._lock:
+            if self._watching == watching:
+                return
+            self._watching, self._generation = watching, None
+            thread = threading.Thread(target=self._run, args=(backend, watching), name="page-generation", daemon=True)
+            thread.start()
+
+    def _run(self, backend, watching):
+        warned = False
+        while self._watching == watching:
+            pubsub = None
+            try:
+                pubsub = backend.subscribe(GENERATION_CHANNEL)
+                self._generation = backend.get(GENERATION_KEY)
+                warned = False
+                checked = time.monotonic()
+                while self._watching == watching:
+                    message = pubsub.get_message(timeout=1.0)
+                    if message and message["type"] == "message":
+                        self._generation = message["data"].decode()
+                    elif time.monotonic() - checked >= WATCH_RECHECK_SECONDS:
+                        pubsub.ping()
+                        self._generation = backend.get(GENERATION_KEY)
+                        checked = time.monotonic()
+            except Exception as exc:  # noqa: BLE001 - any failure: read the cache until resubscribed
+                self._generation = None
+                if not warned:
+                    logger.warning("page cache: not subscribed to invalidations (%s); reading the cache instead", exc)
+                    warned = True
+                time.sleep(1.0)
+            finally:
+                if pubsub is not None:
+                    pubsub.close()
+
+
+_watch = GenerationWatch()
 
 
 def invalidation_pending(using=None):
@@ -251,7 +334,7 @@ def read_page(key):
     """(generation, the stored page for it or None): this process's copy, else the shared one."""
     if not LOCAL_PAGES:
         return read_with_generation(key)
-    generation = cache.get(GENERATION_KEY)
+    generation = _watch.generation() or cache.get(GENERATION_KEY)
     if generation is None:
         return current_generation(), None
     stored = _recall(key, generation)

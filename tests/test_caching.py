@@ -307,7 +307,12 @@ def test_a_transaction_of_many_writes_invalidates_once(profile, django_capture_o
 
 def test_another_process_invalidating_makes_this_one_miss(client, profile):
     client.get("/en/profiles/harbour/")
-    cache.set(caching.GENERATION_KEY, "set-by-another-server", None)
+    publish = getattr(caching.caches["default"], "set_and_publish", None)
+    if publish is None:  # local memory: the generation is read from the cache on every request
+        cache.set(caching.GENERATION_KEY, "set-by-another-server", None)
+    else:  # Redis: as another server invalidates, stored and published
+        publish(caching.GENERATION_KEY, "set-by-another-server", caching.GENERATION_CHANNEL)
+        _watched("set-by-another-server")
     with CaptureCount() as count:
         client.get("/en/profiles/harbour/")
     assert count.queries > 0
@@ -321,7 +326,8 @@ def test_a_hit_reads_only_the_generation_from_the_shared_cache(client, profile, 
     monkeypatch.setattr(caching.cache, "get_many", lambda keys, *a, **k: read.extend(keys) or shared_get_many(keys, *a, **k))
     second = client.get("/en/profiles/harbour/")
     assert second.content == first.content
-    assert read == [caching.GENERATION_KEY], "the page's bytes come from this process's copy"
+    # the page's bytes come from this process's copy; on Redis even the generation does
+    assert read in ([caching.GENERATION_KEY], []), "the page's bytes come from this process's copy"
 
 
 def test_this_process_keeps_a_bounded_number_of_pages(client, planted_registry, monkeypatch):
@@ -422,6 +428,80 @@ def test_the_page_cache_works_on_redis(client, profile, committed, django_assert
             client_ = cache._cache.get_client(write=True)
             for key in client_.scan_iter(f"{redis['default']['KEY_PREFIX']}:*"):
                 client_.delete(key)
+
+
+@pytest.fixture
+def resilient_redis():
+    """The deployed cache backend on the real Redis, under a key prefix of this test's own."""
+    if not _redis_reachable():
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    config = {
+        "default": {
+            "BACKEND": "registry.cache.ResilientRedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/0",
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        }
+    }
+    with override_settings(CACHES=config):
+        yield config["default"]
+        client_ = cache._cache.get_client(write=True)
+        for key in client_.scan_iter(f"{config['default']['KEY_PREFIX']}:*"):
+            client_.delete(key)
+
+
+def _watched(expected=None, seconds=2.0):
+    """Wait until this process's watch follows the stored generation (or the expected one)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        seen = caching._watch.generation()
+        if seen is not None and seen == (expected or cache.get(caching.GENERATION_KEY)):
+            return seen
+        time.sleep(0.01)
+    raise AssertionError("the watch did not follow the stored generation")
+
+
+def test_on_redis_a_hit_makes_no_round_trip_at_all(client, profile, resilient_redis, monkeypatch):
+    first = client.get("/en/profiles/harbour/")
+    _watched()
+    client.get("/en/profiles/harbour/")  # stored in this process's copies under the watched generation
+    reads = []
+    backend = caching.caches["default"]  # this backend object, not the proxy: the fixture swaps caches
+    shared_get, shared_get_many = backend.get, backend.get_many
+    monkeypatch.setattr(backend, "get", lambda key, *a, **k: reads.append(key) or shared_get(key, *a, **k))
+    monkeypatch.setattr(backend, "get_many", lambda keys, *a, **k: reads.extend(keys) or shared_get_many(keys, *a, **k))
+    second = client.get("/en/profiles/harbour/")
+    assert second.content == first.content
+    assert reads == []
+
+
+def test_on_redis_another_servers_invalidation_reaches_this_process_at_once(client, profile, resilient_redis):
+    import time
+
+    from registry.cache import ResilientRedisCache
+
+    client.get("/en/profiles/harbour/")
+    _watched()
+    other_server = ResilientRedisCache(resilient_redis["LOCATION"], {"KEY_PREFIX": resilient_redis["KEY_PREFIX"]})
+    published = time.monotonic()
+    other_server.set_and_publish(caching.GENERATION_KEY, "from-another-server", caching.GENERATION_CHANNEL)
+    _watched("from-another-server", seconds=1.0)
+    assert time.monotonic() - published < 1.0
+    with CaptureCount() as count:
+        assert client.get("/en/profiles/harbour/").status_code == 200
+    assert count.queries > 0, "rendered again: the page of the old generation is not served"
+
+
+def test_with_redis_unreachable_pages_are_rendered_and_nothing_waits_on_the_watch(client, profile):
+    config = {"default": {"BACKEND": "registry.cache.ResilientRedisCache", "LOCATION": "redis://127.0.0.1:9/0",
+                          "OPTIONS": {"socket_connect_timeout": 0.1, "socket_timeout": 0.1}}}  # fmt: skip
+    with override_settings(CACHES=config):
+        for _ in range(2):
+            with CaptureCount() as count:
+                assert client.get("/en/profiles/harbour/").status_code == 200
+            assert count.queries > 0
+        assert caching._watch.generation() is None
 
 
 def test_scoring_reads_the_band_table_itself_not_the_cached_copy():
