@@ -20,7 +20,7 @@ run: $(BIN)/.installed messages
 test: $(BIN)/.installed messages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# The load and interchange benchmark (docs/performance.md): about 45 minutes on 2 cores,
+# The load and interchange benchmark (docs/performance.md): about 10 minutes on 2 cores,
 # needs the local PostgreSQL; never part of `make test` or CI. BENCH_ARGS="--reuse" keeps the data.
 bench: $(BIN)/.installed messages
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
