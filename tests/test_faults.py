@@ -105,6 +105,19 @@ def test_other_errors_are_still_500s(client, profile):
     assert response.status_code == 500
 
 
+def test_a_database_lost_in_a_middleware_after_the_view_is_a_503_too(client, profile):
+    """The session middleware saves the session after the view: losing the database there is the same outage."""
+    from django.contrib.sessions.middleware import SessionMiddleware
+
+    client.raise_request_exception = False
+    with mock.patch.object(SessionMiddleware, "process_response", side_effect=OperationalError(REFUSED)):
+        response = client.get("/zh-hans/methodology/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    body = response.content.decode()
+    assert "档案库暂时无法访问" in body and "Traceback" not in body
+
+
 def test_the_site_answers_normally_once_the_database_is_back(client, profile):
     with mock.patch.object(connection, "cursor", side_effect=OperationalError(REFUSED)):
         assert client.get(f"/en/profiles/{profile.slug}/").status_code == 503

@@ -1,9 +1,11 @@
 """Site-wide pages: the methodology, robots.txt and the error pages."""
 
+import sys
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, HttpResponseNotFound, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
@@ -12,6 +14,8 @@ from django.urls import NoReverseMatch, reverse, translate_url
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
+
+from registry.middleware import service_unavailable
 
 from .. import confidence, services
 from ..caching import cached_page
@@ -132,8 +136,11 @@ def server_error(request):
     """500 in the language of the URL prefix, rendered without the database or a request context.
 
     Whatever broke may be the database itself, so this reads nothing from it:
-    no session, no user, no context processors.
+    no session, no user, no context processors. A database lost outside a view (a
+    middleware saving the session, say) is the same outage as inside one: the 503.
     """
+    if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
+        return service_unavailable(request)
     language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
     with translation.override(language):
         try:
