@@ -196,9 +196,10 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def start_server(workers, port, env):
-    flush_bench_cache()
-    log = open(OUT / "gunicorn.log", "w")
+def start_server(workers, port, env, *, log_path=None, ready_path="/bench/trivial/"):
+    """gunicorn on loopback, once `ready_path` answers 200; the log in `log_path`."""
+    log_path = log_path or OUT / "gunicorn.log"
+    log = open(log_path, "w")
     server = subprocess.Popen(
         [str(Path(PYTHON).parent / "gunicorn"), "registry.wsgi:application",
          "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", "sync",
@@ -207,13 +208,13 @@ def start_server(workers, port, env):
     )  # fmt: skip
     for _ in range(100):
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/trivial/", timeout=2) as response:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{ready_path}", timeout=2) as response:
                 if response.status == 200:
                     return server
         except OSError:
             pass
         if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited; see {OUT / 'gunicorn.log'}")
+            raise SystemExit(f"gunicorn exited; see {log_path}")
         time.sleep(0.3)
     stop_server(server)
     raise SystemExit("gunicorn did not answer in 30 s")
@@ -291,6 +292,7 @@ def load_test(args, endpoints, member, password):
     port = free_port()
     env = base_env(BENCH_DB)
     say(f"gunicorn: {args.workers} sync workers on 127.0.0.1:{port}")
+    flush_bench_cache()
     server = start_server(args.workers, port, env)
     try:
         cookie = member_session(port, member, password)

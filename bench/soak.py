@@ -43,6 +43,7 @@ from bench.run import (  # noqa: E402 - the benchmark's own helpers: server, wrk
     free_port,
     member_session,
     psql,
+    start_server,
     stop_server,
     wrk,
 )
@@ -110,27 +111,6 @@ def sample_memory(master, stop, samples):
         samples.append({"t": round(time.monotonic() - started), "rss_kib": {pid: rss_kib(pid) for pid in worker_pids(master)}})
 
 
-def start_server(workers, port, env):
-    log = open(OUT / "gunicorn.log", "w")
-    server = subprocess.Popen(
-        [str(Path(PYTHON).parent / "gunicorn"), "registry.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--worker-class", "sync", "--worker-tmp-dir", "/dev/shm", "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    for _ in range(100):
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return server
-        except OSError:
-            pass
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited; see {OUT / 'gunicorn.log'}")
-        time.sleep(0.3)
-    stop_server(server)
-    raise SystemExit("gunicorn did not answer in 30 s")
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=300)
@@ -152,7 +132,7 @@ def main(argv=None):
     if args.redis:
         env["REDIS_URL"] = args.redis
     port = free_port()
-    server = start_server(args.workers, port, env)
+    server = start_server(args.workers, port, env, log_path=OUT / "gunicorn.log", ready_path="/healthz")
     try:
         paths_file = OUT / "paths.txt"
         anonymous_paths = paths(public_slugs(port))

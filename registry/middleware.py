@@ -14,21 +14,15 @@ import logging
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse, JsonResponse
-from django.template import loader
-from django.templatetags.static import static
-from django.urls import NoReverseMatch, reverse
-from django.utils import translation
-from django.utils.translation import gettext as _
+from django.http import JsonResponse
 
-from profiles.api.errors import error_body
+from profiles.views.site import service_unavailable
 
 from . import health, routers
 
 logger = logging.getLogger("registry.availability")
 
 HEALTH_PATH = "/healthz"
-RETRY_AFTER_SECONDS = 30
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -45,49 +39,6 @@ class HealthCheckMiddleware:
         response = JsonResponse({"status": "ok" if healthy else "unavailable", **details}, status=200 if healthy else 503)
         response["Cache-Control"] = "no-store"
         return response
-
-
-def _request_language(request):
-    """The language of the URL prefix, else the API's ?lang=, else what LocaleMiddleware chose."""
-    language = translation.get_language_from_path(request.path_info)
-    if not language and request.GET.get("lang") in ("en", "zh-hans"):
-        language = request.GET["lang"]
-    if not language:
-        active = translation.get_language() or settings.LANGUAGE_CODE
-        language = "zh-hans" if active.lower().startswith("zh") else settings.LANGUAGE_CODE
-    return language
-
-
-def _home_url(language):
-    with translation.override(language):
-        try:
-            return reverse("profiles:home")
-        except NoReverseMatch:
-            return "/"
-
-
-def service_unavailable(request):
-    """The 503 for a lost database, built without touching the database (no session, no user)."""
-    language = _request_language(request)
-    with translation.override(language):
-        if request.path_info.startswith("/api/"):
-            response = JsonResponse(
-                error_body("service_unavailable", _("The registry's database is unavailable; try again shortly.")),
-                status=503,
-            )
-        else:
-            try:
-                stylesheet = static("css/site.css")
-            except ValueError:  # a missing static manifest entry must not hide the error page
-                stylesheet = ""
-            content = loader.get_template("503.html").render(
-                {"home_url": _home_url(language), "stylesheet": stylesheet}
-            )
-            response = HttpResponse(content, status=503)
-    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    response["Content-Language"] = language
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 class DatabaseUnavailableMiddleware:

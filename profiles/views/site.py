@@ -6,18 +6,19 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse, HttpResponseNotFound, HttpResponseServerError
+from django.http import HttpResponse, HttpResponseNotFound, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse, translate_url
 from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from registry.middleware import service_unavailable
 
 from .. import confidence, services
+from ..api.errors import error_body
 from ..caching import cached_page
 from ..models import EvidenceKind, Reliability
 
@@ -142,12 +143,48 @@ def server_error(request):
     if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
         return service_unavailable(request)
     language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
+    return _standalone_error_page("500.html", language, status=500)
+
+
+RETRY_AFTER_SECONDS = 30
+
+
+def service_unavailable(request):
+    """The 503 for a lost database, built without touching it (no session, no user).
+
+    Pages get 503.html in the language of the URL; the API its error shape in the
+    language it negotiates (?lang=, else Accept-Language as LocaleMiddleware chose).
+    """
+    language = _request_language(request)
+    if request.path_info.startswith("/api/"):
+        with translation.override(language):
+            message = gettext("The registry's database is unavailable; try again shortly.")
+        response = JsonResponse(error_body("service_unavailable", message), status=503)
+    else:
+        response = _standalone_error_page("503.html", language, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Content-Language"] = language
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _request_language(request):
+    """The language of the URL prefix, else the API's ?lang=, else what LocaleMiddleware chose."""
+    language = translation.get_language_from_path(request.path_info)
+    if not language and request.GET.get("lang") in ("en", "zh-hans"):
+        language = request.GET["lang"]
+    if not language:
+        active = translation.get_language() or settings.LANGUAGE_CODE
+        language = "zh-hans" if active.lower().startswith("zh") else settings.LANGUAGE_CODE
+    return language
+
+
+def _standalone_error_page(template, language, *, status):
+    """An error page from templates/_standalone_error.html: no request context, no database."""
     with translation.override(language):
         try:
             stylesheet = static("css/site.css")
         except ValueError:  # a missing static manifest entry must not hide the error page
             stylesheet = ""
-        content = loader.get_template("500.html").render(
-            {"home_url": _home_url(language), "stylesheet": stylesheet}
-        )
-    return HttpResponseServerError(content)
+        content = loader.get_template(template).render({"home_url": _home_url(language), "stylesheet": stylesheet})
+    return HttpResponse(content, status=status)
