@@ -9,7 +9,7 @@ languages (modeltranslation's admin classes).
 """
 
 try:
-    from .api import admin as _api_admin  # noqa: F401  (API tokens)
+    from profiles.api import admin as _api_admin  # noqa: F401  (API tokens)
 except ImportError:
     pass
 
@@ -31,8 +31,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin, TranslationStackedInline, TranslationTabularInline
 
-from . import browsing, confidence, dashboard, publishing, revisions, services, watchpoints
-from .admin_forms import (
+from profiles import browsing, confidence, dashboard, publishing, revisions, services, watchpoints
+from profiles.admin_forms import (
     BandRowForm,
     BandTableFormSet,
     BilingualForm,
@@ -48,7 +48,7 @@ from .admin_forms import (
     WatchpointAdminForm,
     WatchpointForm,
 )
-from .models import (
+from profiles.models import (
     Briefing,
     Claim,
     ClaimEvidence,
@@ -66,8 +66,8 @@ from .models import (
     Watchpoint,
     WatchpointStatus,
 )
-from .views import preview
-from .visibility import is_public
+from profiles.views import preview
+from profiles.visibility import is_public
 
 admin.site.site_header = _("Infrastructure Intelligence Registry — analyst desk")
 admin.site.site_title = _("Analyst desk")

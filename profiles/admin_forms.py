@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.translator import NotRegistered, translator
 
-from . import confidence, revisions
-from .interchange import normalize_url
-from .models import (
+from profiles import confidence, revisions
+from profiles.interchange import normalize_url
+from profiles.models import (
     Briefing,
     Claim,
     EvidenceRecord,

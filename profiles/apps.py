@@ -7,7 +7,7 @@ class ProfilesConfig(AppConfig):
     verbose_name = _("Profiles")
 
     def ready(self):
-        from . import audit, caching
+        from profiles import audit, caching
 
         audit.connect()
         caching.connect()

@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import m2m_changed, post_delete, post_init, post_save
 
-from .models import Membership, SecurityEvent, SecurityEventKind
+from profiles.models import Membership, SecurityEvent, SecurityEventKind
 
 Kind = SecurityEventKind
 

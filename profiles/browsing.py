@@ -33,9 +33,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.utils import build_localized_fieldname
 
-from . import confidence, search
-from .models import Criticality, ProfileKind, ProfileStatus, ProfileTopic
-from .visibility import visible_profiles
+from profiles import confidence, search
+from profiles.models import Criticality, ProfileKind, ProfileStatus, ProfileTopic
+from profiles.visibility import visible_profiles
 
 PER_PAGE = 20
 HOME_LATEST = 10

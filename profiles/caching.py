@@ -494,7 +494,7 @@ def connect():
     from django.db.models.signals import m2m_changed, post_delete, post_save
     from reversion.signals import post_revision_commit
 
-    from . import models
+    from profiles import models
 
     saved = (
         models.Profile, models.ProfileTopic, models.EvidenceRecord, models.ProfileEvidence, models.Claim,

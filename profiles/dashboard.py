@@ -31,9 +31,9 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from reversion.models import Version
 
-from . import confidence, services
-from .watchpoints import DUE_WITHIN_DAYS
-from .models import (
+from profiles import confidence, services
+from profiles.watchpoints import DUE_WITHIN_DAYS
+from profiles.models import (
     Claim,
     ClaimEvidence,
     EvidenceRecord,

@@ -27,9 +27,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import confidence, publishing, revisions, services
-from .interchange import normalize_url
-from .models import (
+from profiles import confidence, publishing, revisions, services
+from profiles.interchange import normalize_url
+from profiles.models import (
     Briefing,
     Claim,
     ClaimEvidence,
@@ -44,7 +44,7 @@ from .models import (
     Visibility,
     Watchpoint,
 )
-from .visibility import is_public
+from profiles.visibility import is_public
 
 LANGUAGES = ("en", "zh-hans")
 

@@ -12,8 +12,8 @@ querysets of `visibility`, as the pages are.
 
 from types import SimpleNamespace
 
-from .models import ClaimEvidence, EvidenceRecord, ProfileEvidence, ProfileTopic, Relationship, TimelineEvent, Watchpoint
-from .visibility import (
+from profiles.models import ClaimEvidence, EvidenceRecord, ProfileEvidence, ProfileTopic, Relationship, TimelineEvent, Watchpoint
+from profiles.visibility import (
     visible_briefings,
     visible_claims,
     visible_evidence,

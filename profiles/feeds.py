@@ -17,8 +17,8 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
-from .models import TimelineKind
-from .visibility import ANONYMOUS, visible_profiles, visible_timeline
+from profiles.models import TimelineKind
+from profiles.visibility import ANONYMOUS, visible_profiles, visible_timeline
 
 FEED_SIZE = 50
 

@@ -31,8 +31,8 @@ from django.db.models import Q
 from django.utils import timezone
 from modeltranslation.translator import translator
 
-from . import bulk_writes, caching, confidence, interchange, services
-from .models import (
+from profiles import bulk_writes, caching, confidence, interchange, services
+from profiles.models import (
     Briefing,
     ChangeAction,
     Claim,
@@ -47,7 +47,7 @@ from .models import (
     TimelineEvent,
     Watchpoint,
 )
-from .visibility import STAFF, is_public
+from profiles.visibility import STAFF, is_public
 
 BATCH = 500
 LOOKUP_CHUNK = 1000

@@ -34,8 +34,8 @@ from urllib.parse import urlsplit, urlunsplit
 from django.conf import settings
 from django.utils import translation
 
-from . import confidence, services
-from .models import (
+from profiles import confidence, services
+from profiles.models import (
     ClaimSection,
     Criticality,
     EvidenceKind,
@@ -53,8 +53,8 @@ from .models import (
     WatchpointKind,
     WatchpointStatus,
 )
-from .export_graphs import export_graphs
-from .visibility import STAFF, visible_explanation
+from profiles.export_graphs import export_graphs
+from profiles.visibility import STAFF, visible_explanation
 
 FORMAT = "registry-profile/1"
 LANGUAGES = ("en", "zh-hans")
@@ -723,7 +723,7 @@ def import_stream(stream, *, dry_run=False, progress=None):
     `progress(stage, done, total)` is called as documents are "validated" (total
     unknown: None) and "written".
     """
-    from .import_batches import apply_import  # it imports this module
+    from profiles.import_batches import apply_import  # it imports this module
 
     prepared = prepare_import(stream, progress=progress)
     try:

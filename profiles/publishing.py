@@ -20,9 +20,9 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from . import audit, services
-from .models import ChangeAction, Profile, ProfileStatus, ProfileTransition, TimelineEvent, TimelineKind
-from .visibility import ANONYMOUS, is_public, profile_graph
+from profiles import audit, services
+from profiles.models import ChangeAction, Profile, ProfileStatus, ProfileTransition, TimelineEvent, TimelineKind
+from profiles.visibility import ANONYMOUS, is_public, profile_graph
 
 DRAFT, IN_REVIEW, PUBLISHED, ARCHIVED = (
     ProfileStatus.DRAFT,
@@ -94,7 +94,7 @@ def check_transition(profile, to_status, actor):
 
 def public_snapshot(profile):
     """The public sections of the profile as anonymous readers would see them published."""
-    from .interchange import export_document  # interchange imports services; avoid a cycle
+    from profiles.interchange import export_document  # interchange imports services; avoid a cycle
 
     graph = profile_graph(ANONYMOUS, profile.slug, as_if_published=True)
     with translation.override(settings.LANGUAGE_CODE):

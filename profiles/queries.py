@@ -2,8 +2,8 @@
 
 from dataclasses import dataclass, field
 
-from . import confidence, services, timeline
-from .visibility import profile_graph, visible_explanation
+from profiles import confidence, services, timeline
+from profiles.visibility import profile_graph, visible_explanation
 
 
 @dataclass

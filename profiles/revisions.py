@@ -49,8 +49,8 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.translator import NotRegistered, translator
 from reversion.models import Revision, Version
 
-from . import services
-from .models import (
+from profiles import services
+from profiles.models import (
     Briefing,
     ChangeAction,
     Claim,
@@ -67,7 +67,7 @@ from .models import (
     TimelineKind,
     Watchpoint,
 )
-from .visibility import is_public
+from profiles.visibility import is_public
 
 # The parts of a profile graph: (model, the foreign key to the profile, the profile's accessor).
 PARTS = (

@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Membership
+from profiles.models import Membership
 
 ROLES = ("member", "analyst", "editor")
 ANALYSTS = "Analysts"

@@ -47,8 +47,8 @@ from django.db.models.lookups import IContains
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from .models import Profile
-from .visibility import visible_claims
+from profiles.models import Profile
+from profiles.visibility import visible_claims
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 8

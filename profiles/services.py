@@ -15,9 +15,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone, translation
 
-from . import bulk_writes, caching, confidence
-from .models import ChangeAction, Claim, ClaimEvidence, ConfidenceBand, Profile, ProfileChange
-from .visibility import is_public
+from profiles import bulk_writes, caching, confidence
+from profiles.models import ChangeAction, Claim, ClaimEvidence, ConfidenceBand, Profile, ProfileChange
+from profiles.visibility import is_public
 
 SCORE_FIELDS = ["computed_score", "score", "policy_version", "explanation"]
 

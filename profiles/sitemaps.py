@@ -8,7 +8,7 @@ profile in review or an archived one. One query, whatever the number of profiles
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from .visibility import ANONYMOUS, visible_profiles
+from profiles.visibility import ANONYMOUS, visible_profiles
 
 
 class ProfileSitemap(Sitemap):

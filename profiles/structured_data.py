@@ -25,8 +25,8 @@ from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from .models import ProfileKind
-from .visibility import is_public
+from profiles.models import ProfileKind
+from profiles.visibility import is_public
 
 # The only profile attributes read here. All are profile-level and public:
 # visibility gates a profile's parts, never these.

@@ -13,8 +13,8 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from . import audit
-from .models import ApiToken
+from profiles import audit
+from profiles.models import ApiToken
 
 KEY_PREFIX = "rk_"
 PREFIX_LENGTH = 10  # "rk_" and seven characters of the random part

@@ -5,7 +5,7 @@ Reading `profile.name` gives the active language, falling back to the other one.
 
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import (
+from profiles.models import (
     Briefing,
     Claim,
     ClaimEvidence,

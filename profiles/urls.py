@@ -1,7 +1,7 @@
 from django.urls import path
 
-from .feeds import UpdatesFeed
-from .views import browse, profile, site
+from profiles.feeds import UpdatesFeed
+from profiles.views import browse, profile, site
 
 app_name = "profiles"
 urlpatterns = [

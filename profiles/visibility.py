@@ -20,7 +20,7 @@ from enum import StrEnum
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from .models import (
+from profiles.models import (
     Briefing,
     Claim,
     ClaimEvidence,

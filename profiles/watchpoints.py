@@ -16,8 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import revisions
-from .models import Profile, TimelineEvent, TimelineKind, Watchpoint, WatchpointKind, WatchpointStatus
+from profiles import revisions
+from profiles.models import Profile, TimelineEvent, TimelineKind, Watchpoint, WatchpointKind, WatchpointStatus
 
 DUE_WITHIN_DAYS = 14
 

@@ -24,7 +24,7 @@ from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from .health import one_line
+from registry.health import one_line
 
 logger = logging.getLogger("registry.cache")
 

@@ -18,7 +18,7 @@ from django.http import JsonResponse
 
 from profiles.views.site import service_unavailable
 
-from . import health, routers
+from registry import health, routers
 
 logger = logging.getLogger("registry.availability")
 

@@ -2,7 +2,7 @@
 
 from profiles.roles import assign_role
 
-from .factories import UserFactory
+from tests.factories import UserFactory
 
 
 def user_with_role(role, **kwargs):

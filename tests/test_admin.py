@@ -21,8 +21,8 @@ from profiles.models import (
 )
 from profiles.roles import assign_role
 
-from .admin_client import add_inline_row, change_form_data, change_url, form_errors, post_change, user_with_role
-from .factories import (
+from tests.admin_client import add_inline_row, change_form_data, change_url, form_errors, post_change, user_with_role
+from tests.factories import (
     ClaimEvidenceFactory,
     ClaimFactory,
     EvidenceFactory,

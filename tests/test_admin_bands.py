@@ -7,8 +7,8 @@ import pytest
 from profiles.models import ConfidenceBand
 from profiles.services import current_bands
 
-from .admin_client import user_with_role
-from .factories import ClaimEvidenceFactory, ClaimFactory, EvidenceFactory
+from tests.admin_client import user_with_role
+from tests.factories import ClaimEvidenceFactory, ClaimFactory, EvidenceFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/admin/profiles/confidenceband/"

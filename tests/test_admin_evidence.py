@@ -7,8 +7,8 @@ from reversion.models import Version
 
 from profiles.models import EvidenceRecord, ProfileChange, ReviewStatus
 
-from .admin_client import user_with_role
-from .factories import ClaimEvidenceFactory, ClaimFactory, EvidenceFactory, ProfileFactory
+from tests.admin_client import user_with_role
+from tests.factories import ClaimEvidenceFactory, ClaimFactory, EvidenceFactory, ProfileFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/admin/profiles/evidencerecord/"
@@ -75,7 +75,7 @@ def test_the_evidence_list_filters_by_review_status(client, cited):
 
 
 def test_changing_a_sources_review_status_in_its_form_recomputes(client, cited):
-    from .admin_client import change_form_data
+    from tests.admin_client import change_form_data
 
     client.force_login(user_with_role("analyst"))
     claim, records = cited

@@ -7,8 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from profiles import revisions
 from profiles.models import EvidenceRecord, ReviewStatus
 
-from .admin_client import change_form_data, form_errors, user_with_role
-from .factories import EvidenceFactory
+from tests.admin_client import change_form_data, form_errors, user_with_role
+from tests.factories import EvidenceFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/admin/profiles/evidencerecord/"

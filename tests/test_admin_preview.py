@@ -4,8 +4,8 @@ import pytest
 
 from profiles.models import ProfileStatus, Visibility
 
-from .admin_client import change_url, user_with_role
-from .factories import BriefingFactory, ClaimFactory, MembershipFactory, ProfileFactory, TimelineEventFactory
+from tests.admin_client import change_url, user_with_role
+from tests.factories import BriefingFactory, ClaimFactory, MembershipFactory, ProfileFactory, TimelineEventFactory
 
 pytestmark = pytest.mark.django_db
 

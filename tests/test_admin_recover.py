@@ -19,8 +19,8 @@ from profiles.models import (
     Watchpoint,
 )
 
-from .admin_client import messages_of, user_with_role
-from .factories import (
+from tests.admin_client import messages_of, user_with_role
+from tests.factories import (
     BriefingFactory,
     ClaimEvidenceFactory,
     ClaimFactory,

@@ -6,8 +6,8 @@ import pytest
 
 from profiles.models import Claim, EvidenceRecord, Profile, ProfileChange, ProfileStatus, Relationship, Watchpoint
 
-from .admin_client import add_inline_row, change_form_data, change_url, form_errors, user_with_role
-from .factories import ClaimFactory, EvidenceFactory, ProfileFactory
+from tests.admin_client import add_inline_row, change_form_data, change_url, form_errors, user_with_role
+from tests.factories import ClaimFactory, EvidenceFactory, ProfileFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ from reversion.models import Version
 
 from profiles.models import Profile, ProfileStatus, ProfileTransition, TimelineEvent, TimelineKind
 
-from .admin_client import change_url, messages_of, move, user_with_role
-from .factories import ClaimFactory, ProfileFactory, StaffFactory
+from tests.admin_client import change_url, messages_of, move, user_with_role
+from tests.factories import ClaimFactory, ProfileFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,8 @@ from profiles.api.admin import ApiTokenAdmin
 from profiles.models import ApiToken, ProfileStatus
 from profiles.tokens import create_token, revoke_token
 
-from .factories import ProfileFactory, StaffFactory, UserFactory
-from .test_api_support import API, client_with_token, error_of, fresh_throttle_counts, user_with_role  # noqa: F401
+from tests.factories import ProfileFactory, StaffFactory, UserFactory
+from tests.test_api_support import API, client_with_token, error_of, fresh_throttle_counts, user_with_role  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +68,7 @@ def test_using_a_token_records_when():
 def test_a_member_token_is_a_member_audience_and_a_plain_user_token_anonymous():
     from profiles.models import Visibility
 
-    from .factories import FaqEntryFactory
+    from tests.factories import FaqEntryFactory
 
     profile = ProfileFactory()
     FaqEntryFactory(profile=profile, visibility=Visibility.MEMBERS, question_en="Members question?")

@@ -14,10 +14,10 @@ from rest_framework.test import APIClient
 from profiles import editing, services
 from profiles.models import ChangeAction, Profile, ProfileStatus
 
-from .factories import ClaimFactory, MembershipFactory, ProfileFactory, StaffFactory
-from .test_api_leaks import api_crawl
-from .test_api_support import API, client_with_token, error_of, fresh_throttle_counts, token_client  # noqa: F401
-from .test_leaks import INTERNAL, MEMBERS, everything_of, planted_registry  # noqa: F401 (fixture)
+from tests.factories import ClaimFactory, MembershipFactory, ProfileFactory, StaffFactory
+from tests.test_api_leaks import api_crawl
+from tests.test_api_support import API, client_with_token, error_of, fresh_throttle_counts, token_client  # noqa: F401
+from tests.test_leaks import INTERNAL, MEMBERS, everything_of, planted_registry  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 

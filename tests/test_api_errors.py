@@ -6,8 +6,8 @@ import pytest
 
 from profiles import services
 
-from .factories import ProfileFactory
-from .test_api_support import API, analyst, anonymous, error_of, fresh_throttle_counts  # noqa: F401
+from tests.factories import ProfileFactory
+from tests.test_api_support import API, analyst, anonymous, error_of, fresh_throttle_counts  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

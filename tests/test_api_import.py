@@ -9,9 +9,9 @@ from django.db import connection
 from profiles import services
 from profiles.models import Profile, ProfileChange, ProfileStatus
 
-from .conftest import SEED_SLUG
-from .factories import ProfileFactory
-from .test_api_support import API, analyst, anonymous, editor, error_of, fresh_throttle_counts  # noqa: F401
+from tests.conftest import SEED_SLUG
+from tests.factories import ProfileFactory
+from tests.test_api_support import API, analyst, anonymous, editor, error_of, fresh_throttle_counts  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 URL = f"{API}/profiles/import"

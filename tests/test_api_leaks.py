@@ -17,9 +17,9 @@ from django.utils import timezone
 from profiles import services
 from profiles.models import ChangeAction, Profile
 
-from .factories import MembershipFactory
-from .test_api_support import API, client_with_token, fresh_throttle_counts, token_client  # noqa: F401
-from .test_leaks import INTERNAL, MEMBERS, SEARCH_WORDS, everything_of, planted_registry  # noqa: F401
+from tests.factories import MembershipFactory
+from tests.test_api_support import API, client_with_token, fresh_throttle_counts, token_client  # noqa: F401
+from tests.test_leaks import INTERNAL, MEMBERS, SEARCH_WORDS, everything_of, planted_registry  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

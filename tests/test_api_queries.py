@@ -8,7 +8,7 @@ from profiles import services
 from profiles.models import ProfileStatus, Visibility
 from profiles.services import recompute_scores
 
-from .factories import (
+from tests.factories import (
     BriefingFactory,
     ClaimEvidenceFactory,
     ClaimFactory,
@@ -20,7 +20,7 @@ from .factories import (
     TimelineEventFactory,
     WatchpointFactory,
 )
-from .test_api_support import API, client_with_token, fresh_throttle_counts, token_client  # noqa: F401
+from tests.test_api_support import API, client_with_token, fresh_throttle_counts, token_client  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

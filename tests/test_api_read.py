@@ -11,8 +11,8 @@ from profiles.interchange import import_text
 from profiles.models import Profile, ProfileStatus, Visibility
 from profiles.services import recompute_scores
 
-from .conftest import SEED_SLUG
-from .factories import (
+from tests.conftest import SEED_SLUG
+from tests.factories import (
     BriefingFactory,
     ClaimEvidenceFactory,
     ClaimFactory,
@@ -21,7 +21,7 @@ from .factories import (
     ProfileFactory,
     RelationshipFactory,
 )
-from .test_api_support import API, analyst, anonymous, error_of, fresh_throttle_counts, member  # noqa: F401
+from tests.test_api_support import API, analyst, anonymous, error_of, fresh_throttle_counts, member  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

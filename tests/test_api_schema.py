@@ -3,7 +3,7 @@
 import pytest
 import yaml
 
-from .test_api_support import fresh_throttle_counts  # noqa: F401
+from tests.test_api_support import fresh_throttle_counts  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

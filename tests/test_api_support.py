@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 from profiles.roles import assign_role
 from profiles.tokens import create_token
 
-from .factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory
 
 API = "/api/v1"
 

@@ -10,8 +10,8 @@ from profiles.interchange import import_text
 from profiles.models import Profile, ProfileStatus
 from profiles.publishing import transition
 
-from .factories import ProfileFactory
-from .test_api_support import API, client_with_token, error_of, fresh_throttle_counts, token_client, user_with_role  # noqa: F401
+from tests.factories import ProfileFactory
+from tests.test_api_support import API, client_with_token, error_of, fresh_throttle_counts, token_client, user_with_role  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ import pytest
 from profiles import services
 from profiles.models import Claim, ClaimEvidence, EvidenceRecord, Profile, ProfileChange, ProfileStatus, Visibility
 
-from .factories import EvidenceFactory, ProfileEvidenceFactory, ProfileFactory
-from .test_api_support import (  # noqa: F401
+from tests.factories import EvidenceFactory, ProfileEvidenceFactory, ProfileFactory
+from tests.test_api_support import (  # noqa: F401
     API,
     analyst,
     anonymous,
@@ -123,7 +123,7 @@ def test_members_may_not_write(member):
 def test_session_writes_need_the_csrf_token():
     from rest_framework.test import APIClient
 
-    from .test_api_support import user_with_role
+    from tests.test_api_support import user_with_role
 
     client = APIClient(enforce_csrf_checks=True)
     client.force_login(user_with_role("analyst"))

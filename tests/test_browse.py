@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from profiles.models import ConfidenceBand, Criticality, ProfileKind, ProfileStatus, ProfileTopic
 
-from .factories import ClaimFactory, MembershipFactory, ProfileFactory, StaffFactory
+from tests.factories import ClaimFactory, MembershipFactory, ProfileFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from profiles import caching, editing, services
 from profiles.models import ConfidenceBand, ProfileStatus, ReviewStatus
 from profiles.revisions import review_evidence
 
-from .factories import (
+from tests.factories import (
     ClaimFactory,
     EvidenceFactory,
     MembershipFactory,
@@ -26,7 +26,7 @@ from .factories import (
     ProfileFactory,
     StaffFactory,
 )
-from .test_leaks import INTERNAL, MEMBERS, everything_of, planted_registry  # noqa: F401 (fixture)
+from tests.test_leaks import INTERNAL, MEMBERS, everything_of, planted_registry  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 

@@ -20,8 +20,8 @@ from profiles import services
 from profiles.models import Claim, Profile, ProfileChange
 from profiles.tokens import create_token
 
-from .admin_client import change_form_data, change_url, user_with_role
-from .conftest import SEED_FILE, SEED_SLUG
+from tests.admin_client import change_form_data, change_url, user_with_role
+from tests.conftest import SEED_FILE, SEED_SLUG
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="races need PostgreSQL's row locks and real connections"),

@@ -10,8 +10,8 @@ from profiles import dashboard, revisions
 from profiles.models import ProfileStatus, ReviewStatus, TimeHorizon, WatchpointStatus
 from profiles.publishing import transition
 
-from .admin_client import move, user_with_role
-from .factories import ClaimEvidenceFactory, ClaimFactory, EvidenceFactory, ProfileFactory, WatchpointFactory
+from tests.admin_client import move, user_with_role
+from tests.factories import ClaimEvidenceFactory, ClaimFactory, EvidenceFactory, ProfileFactory, WatchpointFactory
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 25)

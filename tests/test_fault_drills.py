@@ -30,7 +30,7 @@ from django.db import connection
 
 from profiles import services
 
-from .conftest import SEED_FILE
+from tests.conftest import SEED_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable

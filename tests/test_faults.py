@@ -17,7 +17,7 @@ from profiles import services
 from registry import cache as registry_cache
 from registry import health
 
-from .factories import ProfileFactory
+from tests.factories import ProfileFactory
 
 pytestmark = pytest.mark.django_db
 

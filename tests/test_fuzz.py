@@ -20,8 +20,8 @@ from profiles.interchange import import_text
 from profiles.models import Profile
 from profiles.roles import assign_role
 
-from .factories import UserFactory
-from .test_api_support import fresh_throttle_counts  # noqa: F401  (no rate limit while fuzzing)
+from tests.factories import UserFactory
+from tests.test_api_support import fresh_throttle_counts  # noqa: F401  (no rate limit while fuzzing)
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ from reversion.models import Version
 from profiles import revisions
 from profiles.models import Claim, Profile, ProfileChange, ProfileStatus, TimelineEvent, TimelineKind
 
-from .admin_client import add_inline_row, change_form_data, change_url, form_errors, messages_of, move, user_with_role
-from .factories import ClaimEvidenceFactory, ClaimFactory, EvidenceFactory, ProfileFactory, WatchpointFactory
+from tests.admin_client import add_inline_row, change_form_data, change_url, form_errors, messages_of, move, user_with_role
+from tests.factories import ClaimEvidenceFactory, ClaimFactory, EvidenceFactory, ProfileFactory, WatchpointFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -18,9 +18,9 @@ from profiles.interchange import InterchangeError, import_text
 from profiles.models import EvidenceRecord, Profile, ProfileStatus
 from profiles.roles import assign_role
 
-from .admin_client import change_form_data, change_url, form_errors
-from .factories import MembershipFactory, UserFactory
-from .test_api_support import API, error_of, fresh_throttle_counts, token_client  # noqa: F401
+from tests.admin_client import change_form_data, change_url, form_errors
+from tests.factories import MembershipFactory, UserFactory
+from tests.test_api_support import API, error_of, fresh_throttle_counts, token_client  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from profiles.models import ProfileStatus, ReviewStatus, Visibility
 from profiles.services import recompute_scores
 
-from .factories import (
+from tests.factories import (
     BriefingFactory,
     ClaimEvidenceFactory,
     ClaimFactory,

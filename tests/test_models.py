@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 
 from profiles.models import Briefing, ConfidenceBand, Profile, Relationship
 
-from .factories import ClaimFactory, EvidenceFactory, ProfileFactory
+from tests.factories import ClaimFactory, EvidenceFactory, ProfileFactory
 
 pytestmark = pytest.mark.django_db
 

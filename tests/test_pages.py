@@ -14,8 +14,8 @@ from profiles.interchange import import_text
 from profiles.models import Profile, ProfileStatus, Visibility
 from profiles.services import recompute_scores
 
-from .conftest import SEED_FILE, SEED_SLUG
-from .factories import (
+from tests.conftest import SEED_FILE, SEED_SLUG
+from tests.factories import (
     BriefingFactory,
     ClaimEvidenceFactory,
     ClaimFactory,

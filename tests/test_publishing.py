@@ -6,7 +6,7 @@ from profiles.models import ProfileChange, ProfileStatus, TimelineEvent, Timelin
 from profiles.publishing import TransitionError, transition
 from profiles.roles import assign_role
 
-from .factories import ClaimFactory, ProfileFactory, StaffFactory, UserFactory
+from tests.factories import ClaimFactory, ProfileFactory, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from profiles import services
 from profiles.models import Profile, ProfileStatus
 from registry import middleware, routers
 
-from .admin_client import change_form_data, change_url, user_with_role
-from .factories import ProfileFactory
+from tests.admin_client import change_form_data, change_url, user_with_role
+from tests.factories import ProfileFactory
 
 ROUTER = routers.PrimaryReplicaRouter()
 ON_POSTGRESQL = connection.vendor == "postgresql"

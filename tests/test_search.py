@@ -11,7 +11,7 @@ from django.utils import timezone
 from profiles import search
 from profiles.models import ProfileStatus, Visibility
 
-from .factories import ClaimFactory, MembershipFactory, ProfileFactory, StaffFactory
+from tests.factories import ClaimFactory, MembershipFactory, ProfileFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
 

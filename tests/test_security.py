@@ -18,7 +18,7 @@ from profiles import publishing, tokens
 from profiles.models import Membership, ProfileStatus, SecurityEvent, SecurityEventKind
 from profiles.roles import assign_role
 
-from .factories import MembershipFactory, ProfileFactory, UserFactory
+from tests.factories import MembershipFactory, ProfileFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "a-long-test-password"

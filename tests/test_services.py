@@ -9,7 +9,7 @@ from profiles import confidence
 from profiles.models import ConfidenceBand, EvidenceKind, Profile, Reliability, ReviewStatus
 from profiles.services import current_bands, recompute_for_evidence, recompute_scores, replace_band_table
 
-from .factories import ClaimEvidenceFactory, ClaimFactory, EvidenceFactory, ProfileFactory
+from tests.factories import ClaimEvidenceFactory, ClaimFactory, EvidenceFactory, ProfileFactory
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 25)

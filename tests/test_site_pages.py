@@ -21,7 +21,7 @@ from profiles.models import ConfidenceBand, ProfileKind, ProfileStatus, Timeline
 from profiles.structured_data import describe
 from registry import urls as project_urls
 
-from .factories import (
+from tests.factories import (
     BriefingFactory,
     ClaimEvidenceFactory,
     ClaimFactory,

@@ -18,7 +18,7 @@ from profiles.visibility import (
     visible_profiles,
 )
 
-from .factories import (
+from tests.factories import (
     BriefingFactory,
     ClaimEvidenceFactory,
     ClaimFactory,

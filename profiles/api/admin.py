@@ -8,8 +8,8 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .. import tokens
-from ..models import ApiToken
+from profiles import tokens
+from profiles.models import ApiToken
 
 
 @admin.register(ApiToken)

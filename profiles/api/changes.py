@@ -23,13 +23,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from ..models import ChangeAction, ProfileChange
-from ..visibility import profile_graph_queryset
-from . import filters
-from .errors import Invalid
-from .schema import LANG, ChangeEntrySerializer
-from .serializers import ProfileDetailSerializer
-from .views import ApiView
+from profiles.models import ChangeAction, ProfileChange
+from profiles.visibility import profile_graph_queryset
+from profiles.api import filters
+from profiles.api.errors import Invalid
+from profiles.api.schema import LANG, ChangeEntrySerializer
+from profiles.api.serializers import ProfileDetailSerializer
+from profiles.api.views import ApiView
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500

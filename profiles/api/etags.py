@@ -13,7 +13,7 @@ import re
 
 from django.utils.http import parse_etags
 
-from .errors import PreconditionFailed, PreconditionRequired
+from profiles.api.errors import PreconditionFailed, PreconditionRequired
 
 PROFILE_TAG = re.compile(r'^"?p(\d+)v(\d+)-[0-9a-f]+"?$')
 

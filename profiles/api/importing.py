@@ -18,11 +18,11 @@ from rest_framework import parsers, status
 from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 
-from .. import import_batches, interchange, publishing
-from ..models import Profile, ProfileStatus
-from .errors import Denied, ImportInProgress, Invalid
-from .schema import IMPORT_BODY, ImportReportSerializer
-from .views import ApiView
+from profiles import import_batches, interchange, publishing
+from profiles.models import Profile, ProfileStatus
+from profiles.api.errors import Denied, ImportInProgress, Invalid
+from profiles.api.schema import IMPORT_BODY, ImportReportSerializer
+from profiles.api.views import ApiView
 
 GATED_STATUSES = (ProfileStatus.PUBLISHED, ProfileStatus.ARCHIVED)
 DRY_RUN_VALUES = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False, "": False}

@@ -12,7 +12,7 @@ import re
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..models import (
+from profiles.models import (
     ClaimSection,
     Criticality,
     EvidenceKind,

@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from .errors import Invalid
+from profiles.api.errors import Invalid
 
 MAX_CURSOR_LENGTH = 1000
 

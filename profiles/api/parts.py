@@ -17,13 +17,13 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import MethodNotAllowed, NotFound
 from rest_framework.response import Response
 
-from .. import editing
-from ..models import Claim, FaqEntry, ProfileEvidence, Relationship, TimelineEvent, Watchpoint
-from ..visibility import profile_graph_queryset
-from . import etags, inputs
-from . import serializers as output
-from .schema import IF_MATCH, LANG, part_list_envelope
-from .views import ApiView
+from profiles import editing
+from profiles.models import Claim, FaqEntry, ProfileEvidence, Relationship, TimelineEvent, Watchpoint
+from profiles.visibility import profile_graph_queryset
+from profiles.api import etags, inputs
+from profiles.api import serializers as output
+from profiles.api.schema import IF_MATCH, LANG, part_list_envelope
+from profiles.api.views import ApiView
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers
 
-from .serializers import ProfileDetailSerializer
+from profiles.api.serializers import ProfileDetailSerializer
 
 ERROR_STATUSES_READ = ("400", "401", "403", "404", "405", "406", "413", "415", "429")
 ERROR_STATUSES_WRITE = (*ERROR_STATUSES_READ, "409", "412", "428")

@@ -25,8 +25,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .. import confidence, rendering
-from ..visibility import visible_explanation
+from profiles import confidence, rendering
+from profiles.visibility import visible_explanation
 
 LANGUAGES = ("en", "zh-hans")
 ALL = "all"

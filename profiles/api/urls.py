@@ -3,8 +3,8 @@
 from django.urls import path, re_path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import changes, errors, importing, views
-from .parts import PARTS, part_views
+from profiles.api import changes, errors, importing, views
+from profiles.api.parts import PARTS, part_views
 
 
 class IdConverter:

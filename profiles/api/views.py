@@ -27,14 +27,14 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.metadata import SimpleMetadata
 from rest_framework.response import Response
 
-from .. import caching, editing, services
-from ..models import ConfidenceBand, ProfileTopic
-from ..visibility import ANONYMOUS, Audience, profile_graph_queryset, visible_profiles
-from . import etags, filters, pagination
-from .errors import Denied, Invalid, RequestTooLarge
-from .inputs import ProfileCreateInput, ProfileUpdateInput
-from .schema import IF_MATCH, LANG, ROOT, results_of
-from .serializers import ALL, LANGUAGES, ConfidenceBandSerializer, ProfileDetailSerializer, ProfileSummarySerializer
+from profiles import caching, editing, services
+from profiles.models import ConfidenceBand, ProfileTopic
+from profiles.visibility import ANONYMOUS, Audience, profile_graph_queryset, visible_profiles
+from profiles.api import etags, filters, pagination
+from profiles.api.errors import Denied, Invalid, RequestTooLarge
+from profiles.api.inputs import ProfileCreateInput, ProfileUpdateInput
+from profiles.api.schema import IF_MATCH, LANG, ROOT, results_of
+from profiles.api.serializers import ALL, LANGUAGES, ConfidenceBandSerializer, ProfileDetailSerializer, ProfileSummarySerializer
 
 LANGUAGE_CHOICES = (*LANGUAGES, ALL)
 

@@ -6,9 +6,9 @@ Thin: parse the request, ask `browsing` (which asks `visibility` and `search`), 
 from django.http import Http404
 from django.shortcuts import render
 
-from .. import browsing, services
-from ..caching import cached_page
-from ..visibility import Audience
+from profiles import browsing, services
+from profiles.caching import cached_page
+from profiles.visibility import Audience
 
 # The query parameters the list reads for readers (staff-only filters are not among them).
 LIST_PARAMS = ("q", "sort", "page", *(d.name for d in browsing.DIMENSIONS if not d.staff_only))

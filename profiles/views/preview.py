@@ -15,8 +15,8 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
-from .. import confidence, queries, services, timeline
-from ..visibility import ANONYMOUS, MEMBER, profile_graph
+from profiles import confidence, queries, services, timeline
+from profiles.visibility import ANONYMOUS, MEMBER, profile_graph
 
 AUDIENCES = {"anonymous": ANONYMOUS, "member": MEMBER}
 AUDIENCE_LABELS = {"anonymous": _("an anonymous reader"), "member": _("a member")}

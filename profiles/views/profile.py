@@ -3,9 +3,9 @@
 from django.http import Http404
 from django.shortcuts import render
 
-from .. import queries
-from ..caching import cached_page
-from ..visibility import Audience
+from profiles import queries
+from profiles.caching import cached_page
+from profiles.visibility import Audience
 
 
 @cached_page()

@@ -17,10 +17,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 
-from .. import confidence, services
-from ..api.errors import error_body
-from ..caching import cached_page
-from ..models import EvidenceKind, Reliability
+from profiles import confidence, services
+from profiles.api.errors import error_body
+from profiles.caching import cached_page
+from profiles.models import EvidenceKind, Reliability
 
 # What each kind of evidence is, in a reader's words (the weights come from confidence.py).
 EVIDENCE_KIND_EXAMPLES = {
