@@ -7,7 +7,7 @@ published, some draft, in review or archived), 100,000 evidence records (shared 
 profiles through their source lists), 50,000 claims citing several sources each,
 40,000 timeline events, 20,000 watchpoints, about 15,000 relationships, 25,000 FAQ
 entries, a briefing for most profiles, topics, and a "created" entry per profile in the
-changes feed. Then every stored score is computed by `services.recompute_scores` (the
+changes feed. Then every stored score is computed by `scoring.recompute_scores` (the
 code the registry itself runs, timed on its own) and the tables are analysed.
 
 Rows are written with `bulk_create` in chunks of profiles, so memory stays flat. The
@@ -429,8 +429,9 @@ class Generator:
         from django.db import connection, transaction
         from django.utils import translation
 
-        from profiles import models, services
-        from profiles.interchange import normalize_url
+        from profiles import models
+        from profiles.services import scoring
+        from profiles.interchange.service import normalize_url
 
         self.normalize_url = normalize_url
         if models.Profile.objects.exists():
@@ -466,7 +467,7 @@ class Generator:
                     batch_size=BATCH,
                 )
             with self.timings.stage("recompute_scores (all profiles)"):
-                changed = services.recompute_scores(record=False)
+                changed = scoring.recompute_scores(record=False)
             with self.timings.stage("restore generated updated_at"):
                 # Recomputing stamps every profile as updated now; keep the generated history.
                 models.Profile.objects.bulk_update(profiles, ["updated_at"], batch_size=BATCH)

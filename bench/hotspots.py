@@ -2,7 +2,7 @@
 
     python bench/hotspots.py request /en/profiles/SLUG/ [--count 20] [--member]
     python bench/hotspots.py request "/en/profiles/?q=resilience" --explain
-    python bench/hotspots.py recompute            # services.recompute_scores, rolled back
+    python bench/hotspots.py recompute            # scoring.recompute_scores, rolled back
     python bench/hotspots.py export [--count 1000]
 
 Runs against the bench database (`bench.settings`). Uses pyinstrument when it is
@@ -89,19 +89,19 @@ def main(argv=None):
         if args.explain:
             explain(client, args.path)
     elif args.workload == "recompute":
-        from profiles import services
+        from profiles.services import scoring
 
         def recompute():
             with transaction.atomic():
                 # A later day changes every explanation, so every row is written as in a real run.
-                services.recompute_scores(as_of=date.today() + timedelta(days=1), record=False)
+                scoring.recompute_scores(as_of=date.today() + timedelta(days=1), record=False)
                 transaction.set_rollback(True)
 
         print(profiled(recompute))
     else:
-        from profiles.interchange import export_documents, write_documents
+        from profiles.interchange.service import export_documents, write_documents
         from profiles.models import Profile
-        from profiles.visibility import STAFF
+        from profiles.rules.visibility import STAFF
 
         first = Profile.objects.order_by("pk").values_list("pk", flat=True)[: args.count]
         profiles = Profile.objects.filter(pk__in=list(first))

@@ -5,7 +5,7 @@
 Run by `bench/run.py` against the bench database (settings `bench.settings`). It
 
 * creates (or resets) the member account `bench-member` with the password in
-  `BENCH_MEMBER_PASSWORD`, through `profiles.roles.create_or_update_user`;
+  `BENCH_MEMBER_PASSWORD`, through `profiles.accounts.roles.create_or_update_user`;
 * picks the paths each endpoint is loaded with (profile pages rotate over a fixed,
   evenly spread set of published profiles, so no single row stays hot);
 * checks that each answers 200, and leaves out the API endpoints that do not exist yet;
@@ -82,13 +82,14 @@ def result_count(path):
     from django.http import QueryDict
     from django.utils import translation
 
-    from profiles import browsing, services
-    from profiles.visibility import ANONYMOUS
+    from profiles.selectors import browsing
+    from profiles.services import scoring
+    from profiles.rules.visibility import ANONYMOUS
 
     parts = urlsplit(path)
     params = QueryDict(parts.query)
     with translation.override(parts.path.split("/")[1]):
-        bands = services.current_bands()
+        bands = scoring.current_bands()
         request = browsing.read_browse_request(params, audience=ANONYMOUS, bands=bands)
         result = browsing.browse_profiles(ANONYMOUS, request, bands=bands)
     return result.page.paginator.count
@@ -102,7 +103,7 @@ def main(output):
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from profiles.roles import create_or_update_user
+    from profiles.accounts.roles import create_or_update_user
 
     member, _ = create_or_update_user(MEMBER, role="member", password=os.environ["BENCH_MEMBER_PASSWORD"], days=30)
     clients = {"anonymous": Client(HTTP_HOST="127.0.0.1"), "member": Client(HTTP_HOST="127.0.0.1")}

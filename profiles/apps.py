@@ -7,7 +7,8 @@ class ProfilesConfig(AppConfig):
     verbose_name = _("Profiles")
 
     def ready(self):
-        from profiles import audit, caching
+        from profiles.accounts import audit
+        from registry.infra import page_cache
 
         audit.connect()
-        caching.connect()
+        page_cache.connect()

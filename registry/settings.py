@@ -72,19 +72,19 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # First: /healthz for load balancers, then 503s for a lost database (registry/middleware.py).
-    "registry.middleware.HealthCheckMiddleware",
-    "registry.middleware.DatabaseUnavailableMiddleware",
+    "registry.infra.middleware.HealthCheckMiddleware",
+    "registry.infra.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions: a cached anonymous page is served without the session or the database.
-    "profiles.caching.AnonymousPageCacheMiddleware",
+    "registry.infra.page_cache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "profiles.audit.AuditContextMiddleware",
+    "profiles.accounts.audit.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so it turns a locked-out sign-in into the lock-out page (docs/security.md).
@@ -105,7 +105,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
-                "profiles.context_processors.alternates",
+                "profiles.web.context_processors.alternates",
             ],
         },
     },
@@ -139,9 +139,9 @@ if os.environ.get("DATABASE_REPLICA_URL"):
         "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {})),
         "TEST": {"MIRROR": "default"},
     }
-    DATABASE_ROUTERS = ["registry.routers.PrimaryReplicaRouter"]
+    DATABASE_ROUTERS = ["registry.infra.routers.PrimaryReplicaRouter"]
     MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
-                      "registry.middleware.PrimaryPinMiddleware")  # fmt: skip
+                      "registry.infra.middleware.PrimaryPinMiddleware")  # fmt: skip
 # How long a browser's reads stay on the primary after it wrote something.
 DATABASE_REPLICA_PIN_SECONDS = int(os.environ.get("DATABASE_REPLICA_PIN_SECONDS", "10"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -159,7 +159,7 @@ if os.environ.get("REDIS_URL"):
     # Shared by every app server; while Redis is unreachable the site runs uncached (registry/cache.py).
     CACHES = {
         "default": {
-            "BACKEND": "registry.cache.ResilientRedisCache",
+            "BACKEND": "registry.infra.cache.ResilientRedisCache",
             "LOCATION": os.environ["REDIS_URL"],
             "KEY_PREFIX": "registry",
             "OPTIONS": {
@@ -186,14 +186,14 @@ AUTH_PASSWORD_VALIDATORS = [
 # Sign-in throttling (django-axes): after LOGIN_FAILURE_LIMIT failures for one username from
 # one address, that pair is locked out for LOGIN_LOCKOUT_MINUTES (docs/security.md).
 AUTHENTICATION_BACKENDS = [
-    "profiles.lockout.LockoutBackend",
+    "profiles.accounts.lockout.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "profiles.views.accounts.locked_out"
+AXES_LOCKOUT_CALLABLE = "profiles.accounts.views.locked_out"
 # Sign-ins are in the audit log (profiles/audit.py); axes keeps only the failure counts.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False

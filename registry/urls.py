@@ -3,8 +3,9 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from profiles.sitemaps import SITEMAPS
-from profiles.views import accounts, site
+from profiles.web.sitemaps import SITEMAPS
+from profiles.accounts import views as accounts
+from profiles.web.views import site
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -16,7 +17,7 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
 ]
 urlpatterns += i18n_patterns(
-    path("", include("profiles.urls")),
+    path("", include("profiles.web.urls")),
 )
 
 handler404 = site.page_not_found

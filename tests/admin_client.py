@@ -1,6 +1,6 @@
 """Helpers for driving the admin's forms in tests: post back what a page shows, with changes."""
 
-from profiles.roles import assign_role
+from profiles.accounts.roles import assign_role
 
 from tests.factories import UserFactory
 

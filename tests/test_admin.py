@@ -19,7 +19,7 @@ from profiles.models import (
     ReviewStatus,
     TimeHorizon,
 )
-from profiles.roles import assign_role
+from profiles.accounts.roles import assign_role
 
 from tests.admin_client import add_inline_row, change_form_data, change_url, form_errors, post_change, user_with_role
 from tests.factories import (

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from profiles import revisions
+from profiles.services import history
 from profiles.models import EvidenceRecord, ReviewStatus
 
 from tests.admin_client import change_form_data, form_errors, user_with_role
@@ -48,7 +48,7 @@ def test_a_second_save_from_a_page_opened_before_the_first_is_refused(two_analys
     first, second = two_analysts
     ann_page, bo_page = first.get(page(record)), second.get(page(record))
     assert second.post(page(record), change_form_data(bo_page, title_en="Annual report 2025")).status_code == 302
-    versions_before = revisions.Version.objects.get_for_object(record).count()
+    versions_before = history.Version.objects.get_for_object(record).count()
 
     response = first.post(page(record), change_form_data(ann_page, publisher="Someone else"))
 
@@ -56,7 +56,7 @@ def test_a_second_save_from_a_page_opened_before_the_first_is_refused(two_analys
     [error] = response.context["adminform"].form.non_field_errors()
     assert error.startswith("bo saved this source on ") and "Nothing was saved" in error
     assert stored(record) == {"title_en": "Annual report 2025", "publisher": "Registry", "review_status": "pending"}
-    assert revisions.Version.objects.get_for_object(record).count() == versions_before
+    assert history.Version.objects.get_for_object(record).count() == versions_before
 
 
 def test_a_change_made_outside_the_desk_also_refuses_the_stale_save(two_analysts, record):
@@ -87,15 +87,15 @@ def test_a_save_without_the_fingerprint_is_refused(two_analysts, record):
 
 
 def test_a_source_deleted_meanwhile_is_not_saved_again(record):
-    opened = revisions.evidence_fingerprint(record)
+    opened = history.evidence_fingerprint(record)
     EvidenceRecord.objects.filter(pk=record.pk).delete()
-    with pytest.raises(revisions.StaleEdit, match="deleted since you opened it"):
-        revisions.lock_evidence(record.pk, opened)
+    with pytest.raises(history.StaleEdit, match="deleted since you opened it"):
+        history.lock_evidence(record.pk, opened)
     assert not EvidenceRecord.objects.filter(pk=record.pk).exists()
 
 
 def test_an_unchanged_source_passes_the_check(record):
-    assert revisions.lock_evidence(record.pk, revisions.evidence_fingerprint(record)) == record
+    assert history.lock_evidence(record.pk, history.evidence_fingerprint(record)) == record
 
 
 def test_the_refusal_is_translated(two_analysts, record):

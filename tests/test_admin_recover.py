@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from profiles import revisions
+from profiles.services import history
 from profiles.models import (
     ChangeAction,
     Claim,
@@ -74,7 +74,7 @@ def delete_in_desk(client, profile):
     response = client.post(f"/admin/profiles/profile/{profile.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert not Profile.objects.filter(pk=profile.pk).exists()
-    return revisions.deleted_profiles().get(object_id=str(profile.pk))
+    return history.deleted_profiles().get(object_id=str(profile.pk))
 
 
 def test_a_deleted_profile_is_listed_with_who_deleted_it_and_when(editor_client, graph):
@@ -117,9 +117,9 @@ def test_recovering_brings_back_the_whole_graph(editor_client, graph):
     [entry] = ProfileChange.objects.all()[changes:]
     assert (entry.action, entry.slug, entry.public_before, entry.public_after) == (ChangeAction.CREATED, "exchange",
                                                                                      False, True)  # fmt: skip
-    newest = revisions.profile_versions(profile).first()
+    newest = history.profile_versions(profile).first()
     assert newest.revision.get_comment() == "Recovered after deletion." and newest.revision.user.username == "eve"
-    assert not revisions.deleted_profiles().exists()
+    assert not history.deleted_profiles().exists()
     assert any("is recovered" in m for m in messages_of(editor_client.get(response["Location"])))
 
 
@@ -141,13 +141,13 @@ def test_a_taken_slug_refuses_the_recovery_and_writes_nothing(editor_client, gra
     version = delete_in_desk(editor_client, graph)
     newcomer = ProfileFactory(slug="exchange", name_en="New exchange")
     counts = (Profile.objects.count(), Claim.objects.count(), ProfileChange.objects.count(),
-              revisions.Version.objects.count())  # fmt: skip
+              history.Version.objects.count())  # fmt: skip
 
     response = editor_client.post(recover_url(version))
 
     assert response.status_code == 302 and response["Location"] == LIST
     assert (Profile.objects.count(), Claim.objects.count(), ProfileChange.objects.count(),
-            revisions.Version.objects.count()) == counts  # fmt: skip
+            history.Version.objects.count()) == counts  # fmt: skip
     assert not Profile.objects.filter(pk=pk).exists()
     assert Profile.objects.get(slug="exchange") == newcomer
     assert any("Another profile now has the address “exchange”" in m for m in messages_of(editor_client.get(LIST)))

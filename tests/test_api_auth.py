@@ -11,9 +11,9 @@ from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 
-from profiles.api.admin import ApiTokenAdmin
+from profiles.admin.tokens import ApiTokenAdmin
 from profiles.models import ApiToken, ProfileStatus
-from profiles.tokens import create_token, revoke_token
+from profiles.accounts.tokens import create_token, revoke_token
 
 from tests.factories import ProfileFactory, StaffFactory, UserFactory
 from tests.test_api_support import API, client_with_token, error_of, fresh_throttle_counts, user_with_role  # noqa: F401
@@ -130,7 +130,7 @@ def test_admin_revoke_action_revokes_tokens():
     assert client_with_token(key).get(f"{API}/profiles/").status_code == 401
 
 
-@pytest.mark.skipif(not admin.site.is_registered(ApiToken), reason="profiles/admin.py does not import profiles.api.admin yet")
+@pytest.mark.skipif(not admin.site.is_registered(ApiToken), reason="profiles/admin.py does not import profiles.admin.tokens yet")
 def test_admin_pages_create_list_and_revoke_tokens(client):
     superuser = StaffFactory(is_superuser=True)
     owner = UserFactory()

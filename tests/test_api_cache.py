@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from profiles import editing, services
+from profiles.services import editing, scoring
 from profiles.models import ChangeAction, Profile, ProfileStatus
 
 from tests.factories import ClaimFactory, MembershipFactory, ProfileFactory, StaffFactory
@@ -42,11 +42,11 @@ def committed(django_capture_on_commit_callbacks):
 @pytest.fixture
 def profile(committed):
     with committed():
-        services.ensure_band_table()
+        scoring.ensure_band_table()
         profile = ProfileFactory(slug="harbour", name_en="Harbour exchange", name_zh_hans="港口交换中心")
         ClaimFactory(profile=profile, text_en="The harbour exchange peers openly.")
-        services.record_changes([services.change_entry(profile, ChangeAction.CREATED, public_before=False)])
-        services.recompute_scores()
+        scoring.record_changes([scoring.change_entry(profile, ChangeAction.CREATED, public_before=False)])
+        scoring.recompute_scores()
     return profile
 
 
@@ -55,8 +55,8 @@ def registry(request, committed):
     """The planted registry of tests/test_leaks.py, committed, every profile in the changes feed."""
     with committed():
         public = request.getfixturevalue("planted_registry")
-        services.record_changes(
-            services.change_entry(profile, ChangeAction.CREATED, public_before=False) for profile in Profile.objects.all()
+        scoring.record_changes(
+            scoring.change_entry(profile, ChangeAction.CREATED, public_before=False) for profile in Profile.objects.all()
         )
     return public
 
@@ -255,10 +255,10 @@ def test_a_band_table_change_is_visible_at_once(profile, committed):
     client = warm("/confidence-bands/", "/profiles/harbour/")
     rows = [
         {"lower": lower, "upper": upper, "grade": grade, "label_en": f"{label_en} (renamed)", "label_zh_hans": f"{label_zh}（新）"}
-        for lower, upper, grade, label_en, label_zh, *_descriptions in services.DEFAULT_BAND_ROWS
+        for lower, upper, grade, label_en, label_zh, *_descriptions in scoring.DEFAULT_BAND_ROWS
     ]
     with committed():
-        services.replace_band_table(rows)
+        scoring.replace_band_table(rows)
     labels = [band["label"] for band in get(client, "/confidence-bands/")[0].json()["results"]]
     assert labels and all(label.endswith("(renamed)") for label in labels)
     assert get(client, "/profiles/harbour/?lang=zh-hans")[0].json()["confidence"]["label"].endswith("（新）")

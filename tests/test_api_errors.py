@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from profiles import services
+from profiles.services import scoring
 
 from tests.factories import ProfileFactory
 from tests.test_api_support import API, analyst, anonymous, error_of, fresh_throttle_counts  # noqa: F401
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def registry():
-    services.ensure_band_table()
+    scoring.ensure_band_table()
     ProfileFactory(slug="known")
 
 

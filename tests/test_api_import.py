@@ -6,7 +6,7 @@ import json
 import pytest
 from django.db import connection
 
-from profiles import services
+from profiles.services import scoring
 from profiles.models import Profile, ProfileChange, ProfileStatus
 
 from tests.conftest import SEED_SLUG
@@ -19,7 +19,7 @@ URL = f"{API}/profiles/import"
 
 @pytest.fixture(autouse=True)
 def bands():
-    services.ensure_band_table()
+    scoring.ensure_band_table()
 
 
 def post(client, payload, *, content_type="application/json", query=""):
@@ -129,7 +129,7 @@ def test_nul_characters_in_a_document_are_refused_not_a_server_error(analyst, se
 
 
 def test_interchange_refuses_a_relationship_target_with_nul_without_a_database_error():
-    from profiles.interchange import InterchangeError, import_text
+    from profiles.interchange.service import InterchangeError, import_text
 
     document = {"format": "registry-profile/1", "slug": "x", "kind": "topic", "name": "X",
                 "relationships": [{"target": "a\u0000b"}]}  # fmt: skip

@@ -4,8 +4,8 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from profiles.roles import assign_role
-from profiles.tokens import create_token
+from profiles.accounts.roles import assign_role
+from profiles.accounts.tokens import create_token
 
 from tests.factories import MembershipFactory, UserFactory
 

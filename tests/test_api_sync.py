@@ -5,10 +5,10 @@ import json
 import pytest
 from django.utils import timezone
 
-from profiles import editing, services
-from profiles.interchange import import_text
+from profiles.services import editing, scoring
+from profiles.interchange.service import import_text
 from profiles.models import Profile, ProfileStatus
-from profiles.publishing import transition
+from profiles.services.publishing import transition
 
 from tests.factories import ProfileFactory
 from tests.test_api_support import API, client_with_token, error_of, fresh_throttle_counts, token_client, user_with_role  # noqa: F401
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def bands():
-    services.ensure_band_table()
+    scoring.ensure_band_table()
 
 
 # --- Cursor pagination ----------------------------------------------------------------------

@@ -2,8 +2,16 @@
 
 import pytest
 
-from profiles import services
-from profiles.models import Claim, ClaimEvidence, EvidenceRecord, Profile, ProfileChange, ProfileStatus, Visibility
+from profiles.services import scoring
+from profiles.models import (
+    Claim,
+    ClaimEvidence,
+    EvidenceRecord,
+    Profile,
+    ProfileChange,
+    ProfileStatus,
+    Visibility,
+)
 
 from tests.factories import EvidenceFactory, ProfileEvidenceFactory, ProfileFactory
 from tests.test_api_support import (  # noqa: F401
@@ -24,7 +32,7 @@ NEW_PROFILE = {"slug": "new-exchange", "kind": "institution", "name": {"en": "Ne
 
 @pytest.fixture(autouse=True)
 def bands():
-    services.ensure_band_table()
+    scoring.ensure_band_table()
 
 
 def etag_of(client, slug):

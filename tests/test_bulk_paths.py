@@ -1,6 +1,6 @@
 """The bulk paths give the same results as the per-object ones.
 
-`bulk_writes` writes rows as plain SQL; `services.recompute_scores` reads rows and writes
+`bulk_writes` writes rows as plain SQL; `scoring.recompute_scores` reads rows and writes
 scores with UPDATE … FROM (VALUES …) a batch at a time; `export_graphs` reads export's
 graphs with values(). Each is checked here against what the slower, obvious path gives.
 """
@@ -11,10 +11,12 @@ from decimal import Decimal
 
 import pytest
 
-from profiles import bulk_writes, interchange, services
-from profiles.export_graphs import export_graphs
+from registry.infra import bulk_writes
+from profiles.interchange import service
+from profiles.services import scoring
+from profiles.interchange.graphs import export_graphs
 from profiles.models import Claim, FaqEntry, Profile, ProfileChange
-from profiles.visibility import ANONYMOUS, MEMBER, STAFF, profile_graphs
+from profiles.rules.visibility import ANONYMOUS, MEMBER, STAFF, profile_graphs
 from tests.factories import ClaimEvidenceFactory, ClaimFactory, EvidenceFactory, ProfileFactory
 
 pytestmark = pytest.mark.django_db
@@ -65,24 +67,24 @@ def test_update_rows_sets_only_the_given_rows_and_columns():
 def test_recompute_in_batches_stores_the_same_scores_as_one_batch(monkeypatch):
     for i, (kind, reliability) in enumerate([("direct", "A"), ("reporting", "B"), ("secondary", "C"), ("internal", "F"), ("direct", "D")]):
         scored_profile(f"p{i}", kind=kind, reliability=reliability)
-    services.recompute_scores(as_of=TODAY)
+    scoring.recompute_scores(as_of=TODAY)
     expected = list(Claim.objects.order_by("pk").values_list("score", "explanation"))
     Claim.objects.update(score=Decimal("0.00"), explanation={})
     Profile.objects.update(score=Decimal("0.00"), explanation={})
 
-    monkeypatch.setattr(services, "RECOMPUTE_BATCH", 2)
-    assert services.recompute_scores(as_of=TODAY) == 5
+    monkeypatch.setattr(scoring, "RECOMPUTE_BATCH", 2)
+    assert scoring.recompute_scores(as_of=TODAY) == 5
 
     assert list(Claim.objects.order_by("pk").values_list("score", "explanation")) == expected
 
 
 def test_a_moved_score_bumps_the_version_and_enters_the_feed_in_slug_order(monkeypatch):
-    monkeypatch.setattr(services, "RECOMPUTE_BATCH", 1)
+    monkeypatch.setattr(scoring, "RECOMPUTE_BATCH", 1)
     for slug in ("zulu", "alpha", "mike"):
         scored_profile(slug)
     versions = dict(Profile.objects.values_list("slug", "version"))
 
-    services.recompute_scores(as_of=TODAY)
+    scoring.recompute_scores(as_of=TODAY)
 
     assert list(ProfileChange.objects.values_list("slug", "action")) == [
         ("alpha", "updated"), ("mike", "updated"), ("zulu", "updated")
@@ -96,7 +98,7 @@ def test_a_moved_score_bumps_the_version_and_enters_the_feed_in_slug_order(monke
 def test_an_unverified_claim_scores_but_does_not_count_for_its_profile():
     profile, claim = scored_profile("quiet", verified=False)
 
-    services.recompute_scores(as_of=TODAY)
+    scoring.recompute_scores(as_of=TODAY)
 
     claim.refresh_from_db()
     profile.refresh_from_db()
@@ -110,14 +112,14 @@ def test_an_unverified_claim_scores_but_does_not_count_for_its_profile():
 
 @pytest.mark.parametrize("audience", [STAFF, MEMBER, ANONYMOUS], ids=["staff", "member", "anonymous"])
 def test_export_from_rows_equals_export_from_the_prefetched_graph(audience, seed_document):
-    interchange.import_text(json.dumps(seed_document))
+    service.import_text(json.dumps(seed_document))
     for i in range(3):
         scored_profile(f"extra-{i}", verified=bool(i % 2))
     ProfileFactory(slug="draft-one", status="draft")
-    bands = services.current_bands()
+    bands = scoring.current_bands()
 
-    from_graph = [interchange.export_document(p, bands, audience) for p in profile_graphs(audience)]
-    from_rows = [interchange.export_document(p, bands, audience) for p in export_graphs(audience, chunk=2)]
+    from_graph = [service.export_document(p, bands, audience) for p in profile_graphs(audience)]
+    from_rows = [service.export_document(p, bands, audience) for p in export_graphs(audience, chunk=2)]
 
     assert from_rows == from_graph
     assert ("draft-one" in [doc["slug"] for doc in from_rows]) is audience.is_staff

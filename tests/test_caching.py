@@ -14,9 +14,10 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import translation
 
-from profiles import caching, editing, services
+from registry.infra import page_cache
+from profiles.services import editing, scoring
 from profiles.models import ConfidenceBand, ProfileStatus, ReviewStatus
-from profiles.revisions import review_evidence
+from profiles.services.history import review_evidence
 
 from tests.factories import (
     ClaimFactory,
@@ -49,7 +50,7 @@ def committed(django_capture_on_commit_callbacks):
 def profile(committed):
     with committed():
         profile = ProfileFactory(slug="harbour", name_en="Harbour exchange", name_zh_hans="港口交换中心", region="Europe")
-        services.recompute_scores()
+        scoring.recompute_scores()
     return profile
 
 
@@ -206,10 +207,10 @@ def test_the_etag_differs_per_language_and_audience(client, profile):
 
 def test_the_etag_is_keyed_by_language_and_audience_even_for_equal_bytes():
     body = b"<p>same</p>"
-    assert caching.page_etag(body, language="en", audience="anonymous") != caching.page_etag(
+    assert page_cache.page_etag(body, language="en", audience="anonymous") != page_cache.page_etag(
         body, language="zh-hans", audience="anonymous"
     )
-    assert caching.page_etag(body, language="en", audience="anonymous") != caching.page_etag(
+    assert page_cache.page_etag(body, language="en", audience="anonymous") != page_cache.page_etag(
         body, language="en", audience="member"
     )
 
@@ -274,11 +275,11 @@ def test_a_band_table_change_is_visible_at_once(client, profile, committed):
     _warm(client, "/{lang}/methodology/")
     rows = [
         {"lower": lower, "upper": upper, "grade": grade, "label_en": label_en, "label_zh_hans": label_zh}
-        for lower, upper, grade, label_en, label_zh, *_descriptions in services.DEFAULT_BAND_ROWS
+        for lower, upper, grade, label_en, label_zh, *_descriptions in scoring.DEFAULT_BAND_ROWS
     ]
     rows[0]["label_en"], rows[0]["label_zh_hans"] = "Top of the table", "表格顶端"
     with committed():
-        services.replace_band_table(rows)
+        scoring.replace_band_table(rows)
     assert "Top of the table" in text(client.get("/en/methodology/"))
     assert "表格顶端" in text(client.get("/zh-hans/methodology/"))
 
@@ -307,11 +308,11 @@ def test_a_transaction_of_many_writes_invalidates_once(profile, django_capture_o
 
 def test_another_process_invalidating_makes_this_one_miss(client, profile):
     client.get("/en/profiles/harbour/")
-    publish = getattr(caching.caches["default"], "set_and_publish", None)
+    publish = getattr(page_cache.caches["default"], "set_and_publish", None)
     if publish is None:  # local memory: the generation is read from the cache on every request
-        cache.set(caching.GENERATION_KEY, "set-by-another-server", None)
+        cache.set(page_cache.GENERATION_KEY, "set-by-another-server", None)
     else:  # Redis: as another server invalidates, stored and published
-        publish(caching.GENERATION_KEY, "set-by-another-server", caching.GENERATION_CHANNEL)
+        publish(page_cache.GENERATION_KEY, "set-by-another-server", page_cache.GENERATION_CHANNEL)
         _watched("set-by-another-server")
     with CaptureCount() as count:
         client.get("/en/profiles/harbour/")
@@ -321,20 +322,20 @@ def test_another_process_invalidating_makes_this_one_miss(client, profile):
 def test_a_hit_reads_only_the_generation_from_the_shared_cache(client, profile, monkeypatch):
     first = client.get("/en/profiles/harbour/")
     read = []
-    shared_get, shared_get_many = caching.cache.get, caching.cache.get_many
-    monkeypatch.setattr(caching.cache, "get", lambda key, *a, **k: read.append(key) or shared_get(key, *a, **k))
-    monkeypatch.setattr(caching.cache, "get_many", lambda keys, *a, **k: read.extend(keys) or shared_get_many(keys, *a, **k))
+    shared_get, shared_get_many = page_cache.cache.get, page_cache.cache.get_many
+    monkeypatch.setattr(page_cache.cache, "get", lambda key, *a, **k: read.append(key) or shared_get(key, *a, **k))
+    monkeypatch.setattr(page_cache.cache, "get_many", lambda keys, *a, **k: read.extend(keys) or shared_get_many(keys, *a, **k))
     second = client.get("/en/profiles/harbour/")
     assert second.content == first.content
     # the page's bytes come from this process's copy; on Redis even the generation does
-    assert read in ([caching.GENERATION_KEY], []), "the page's bytes come from this process's copy"
+    assert read in ([page_cache.GENERATION_KEY], []), "the page's bytes come from this process's copy"
 
 
 def test_this_process_keeps_a_bounded_number_of_pages(client, planted_registry, monkeypatch):
-    monkeypatch.setattr(caching, "LOCAL_PAGES", 2)
+    monkeypatch.setattr(page_cache, "LOCAL_PAGES", 2)
     for url in ("/en/", "/zh-hans/", "/en/profiles/", "/zh-hans/profiles/"):
         client.get(url)
-    assert len(caching._local_pages) == 2
+    assert len(page_cache._local_pages) == 2
 
 
 class CaptureCount:
@@ -366,9 +367,9 @@ def test_without_a_shared_cache_every_page_is_rendered_fresh_with_its_etag(clien
 
 def test_without_a_shared_cache_the_band_table_is_read_each_time(settings, django_assert_num_queries):
     settings.PAGE_CACHE = False
-    services.current_bands(cached=True)
+    scoring.current_bands(cached=True)
     with django_assert_num_queries(1):
-        services.current_bands(cached=True)
+        scoring.current_bands(cached=True)
 
 
 def _count_queries(client, url):
@@ -385,9 +386,9 @@ def _count_queries(client, url):
 
 def test_the_band_table_is_read_once_then_from_the_cache(django_assert_num_queries):
     with django_assert_num_queries(1):
-        english = services.current_bands(cached=True)
+        english = scoring.current_bands(cached=True)
     with django_assert_num_queries(0), translation.override("zh-hans"):
-        chinese = services.current_bands(cached=True)
+        chinese = scoring.current_bands(cached=True)
     assert [band.label for band in english][:2] == ["High", "Strong"]
     assert [band.label for band in chinese][:2] == ["高", "强"]
     assert english[0].lower == Decimal("0.90")
@@ -437,7 +438,7 @@ def resilient_redis():
         pytest.skip("no Redis on 127.0.0.1:6379")
     config = {
         "default": {
-            "BACKEND": "registry.cache.ResilientRedisCache",
+            "BACKEND": "registry.infra.cache.ResilientRedisCache",
             "LOCATION": "redis://127.0.0.1:6379/0",
             "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
         }
@@ -455,8 +456,8 @@ def _watched(expected=None, seconds=2.0):
 
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        seen = caching._watch.generation()
-        if seen is not None and seen == (expected or cache.get(caching.GENERATION_KEY)):
+        seen = page_cache._watch.generation()
+        if seen is not None and seen == (expected or cache.get(page_cache.GENERATION_KEY)):
             return seen
         time.sleep(0.01)
     raise AssertionError("the watch did not follow the stored generation")
@@ -467,7 +468,7 @@ def test_on_redis_a_hit_makes_no_round_trip_at_all(client, profile, resilient_re
     _watched()
     client.get("/en/profiles/harbour/")  # stored in this process's copies under the watched generation
     reads = []
-    backend = caching.caches["default"]  # this backend object, not the proxy: the fixture swaps caches
+    backend = page_cache.caches["default"]  # this backend object, not the proxy: the fixture swaps caches
     shared_get, shared_get_many = backend.get, backend.get_many
     monkeypatch.setattr(backend, "get", lambda key, *a, **k: reads.append(key) or shared_get(key, *a, **k))
     monkeypatch.setattr(backend, "get_many", lambda keys, *a, **k: reads.extend(keys) or shared_get_many(keys, *a, **k))
@@ -479,13 +480,13 @@ def test_on_redis_a_hit_makes_no_round_trip_at_all(client, profile, resilient_re
 def test_on_redis_another_servers_invalidation_reaches_this_process_at_once(client, profile, resilient_redis):
     import time
 
-    from registry.cache import ResilientRedisCache
+    from registry.infra.cache import ResilientRedisCache
 
     client.get("/en/profiles/harbour/")
     _watched()
     other_server = ResilientRedisCache(resilient_redis["LOCATION"], {"KEY_PREFIX": resilient_redis["KEY_PREFIX"]})
     published = time.monotonic()
-    other_server.set_and_publish(caching.GENERATION_KEY, "from-another-server", caching.GENERATION_CHANNEL)
+    other_server.set_and_publish(page_cache.GENERATION_KEY, "from-another-server", page_cache.GENERATION_CHANNEL)
     _watched("from-another-server", seconds=1.0)
     assert time.monotonic() - published < 1.0
     with CaptureCount() as count:
@@ -494,32 +495,32 @@ def test_on_redis_another_servers_invalidation_reaches_this_process_at_once(clie
 
 
 def test_with_redis_unreachable_pages_are_rendered_and_nothing_waits_on_the_watch(client, profile):
-    config = {"default": {"BACKEND": "registry.cache.ResilientRedisCache", "LOCATION": "redis://127.0.0.1:9/0",
+    config = {"default": {"BACKEND": "registry.infra.cache.ResilientRedisCache", "LOCATION": "redis://127.0.0.1:9/0",
                           "OPTIONS": {"socket_connect_timeout": 0.1, "socket_timeout": 0.1}}}  # fmt: skip
     with override_settings(CACHES=config):
         for _ in range(2):
             with CaptureCount() as count:
                 assert client.get("/en/profiles/harbour/").status_code == 200
             assert count.queries > 0
-        assert caching._watch.generation() is None
+        assert page_cache._watch.generation() is None
 
 
 def test_scoring_reads_the_band_table_itself_not_the_cached_copy():
-    services.current_bands(cached=True)
+    scoring.current_bands(cached=True)
     ConfidenceBand.objects.filter(grade="A").update(label_en="Edited in the database")
-    assert services.current_bands()[0].label == "Edited in the database"
-    assert services.current_bands(cached=True)[0].label == "High"  # pages: until the next invalidation
+    assert scoring.current_bands()[0].label == "Edited in the database"
+    assert scoring.current_bands(cached=True)[0].label == "High"  # pages: until the next invalidation
 
 
 def test_with_a_replica_pages_are_stored_only_once_its_lag_has_passed(monkeypatch):
-    monkeypatch.setattr(caching, "replica_lag_seconds", lambda: 10)
-    generation = caching._generation_token()
+    monkeypatch.setattr(page_cache, "replica_lag_seconds", lambda: 10)
+    generation = page_cache._generation_token()
     began = float(generation.split("-")[0])
-    assert not caching.is_settled(generation, now=began + 2)
-    assert caching.is_settled(generation, now=began + 10)
-    assert not caching.is_settled("not-a-token")
+    assert not page_cache.is_settled(generation, now=began + 2)
+    assert page_cache.is_settled(generation, now=began + 10)
+    assert not page_cache.is_settled("not-a-token")
 
 
 def test_without_a_replica_every_generation_is_settled():
-    assert caching.replica_lag_seconds() == 0
-    assert caching.is_settled(caching._generation_token())
+    assert page_cache.replica_lag_seconds() == 0
+    assert page_cache.is_settled(page_cache._generation_token())

@@ -19,10 +19,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from profiles import services
-from profiles.interchange import import_text
+from profiles.services import scoring
+from profiles.interchange.service import import_text
 from profiles.models import Claim, ConfidenceBand, EvidenceRecord, Membership, Profile
-from profiles.visibility import MEMBER, Audience
+from profiles.rules.visibility import Audience, MEMBER
 from tests.conftest import SEED_FILE, SEED_SLUG
 from tests.factories import ClaimEvidenceFactory, ClaimFactory, EvidenceFactory, ProfileFactory
 
@@ -484,7 +484,7 @@ def test_after_a_band_table_change_scores_are_recomputed():
     run("recompute_confidence")
     assert Claim.objects.get(pk=claim.pk).score == Decimal("0.89")
 
-    services.replace_band_table(NEW_TABLE)
+    scoring.replace_band_table(NEW_TABLE)
     # The cap is now 0.95 - 0.01 = 0.94, so the uncapped 0.91 shows.
     assert Claim.objects.get(pk=claim.pk).score == Decimal("0.91")
     out, _ = run("recompute_confidence")

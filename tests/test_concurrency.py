@@ -16,9 +16,9 @@ from django.db import connection, transaction
 from django.test import Client
 from rest_framework.test import APIClient
 
-from profiles import services
+from profiles.services import scoring
 from profiles.models import Claim, Profile, ProfileChange
-from profiles.tokens import create_token
+from profiles.accounts.tokens import create_token
 
 from tests.admin_client import change_form_data, change_url, user_with_role
 from tests.conftest import SEED_FILE, SEED_SLUG
@@ -56,7 +56,7 @@ def race(work, count=WRITERS):
 
 @pytest.fixture(autouse=True)
 def bands():
-    services.ensure_band_table()
+    scoring.ensure_band_table()
 
 
 # --- imports touching the same slugs ----------------------------------------------------------------
@@ -136,7 +136,7 @@ def test_parallel_imports_of_the_same_slugs_end_as_one_whole_file(tmp_path, exis
 @pytest.fixture
 def import_in_progress():
     """Another connection holds the import lock, as a long import would, until the test ends."""
-    from profiles.import_batches import IMPORT_LOCK_KEY
+    from profiles.interchange.writer import IMPORT_LOCK_KEY
 
     taken, release = threading.Event(), threading.Event()
 

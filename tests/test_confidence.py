@@ -1,4 +1,4 @@
-"""Specification tests for profiles.confidence: rounding, bands, claim and profile scores.
+"""Specification tests for profiles.rules.confidence: rounding, bands, claim and profile scores.
 
 Expected numbers are worked out by hand from the documented tables in DESIGN.md and the
 module constants (kind weight x reliability factor, halved every 1826 days), never by
@@ -14,16 +14,16 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from profiles.confidence import (
-    DEFAULT_BANDS,
-    HALF_LIFE_DAYS,
-    KIND_WEIGHTS,
-    POLICY_VERSION,
-    RELIABILITY_FACTORS,
+from profiles.rules.confidence import (
     Band,
     BandTableError,
+    DEFAULT_BANDS,
     EvidenceInput,
+    HALF_LIFE_DAYS,
+    KIND_WEIGHTS,
     OverrideError,
+    POLICY_VERSION,
+    RELIABILITY_FACTORS,
     ScoreError,
     band_for,
     cap_for,

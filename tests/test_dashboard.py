@@ -6,9 +6,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from profiles import dashboard, revisions
+from profiles.selectors import dashboard
+from profiles.services import history
 from profiles.models import ProfileStatus, ReviewStatus, TimeHorizon, WatchpointStatus
-from profiles.publishing import transition
+from profiles.services.publishing import transition
 
 from tests.admin_client import move, user_with_role
 from tests.factories import ClaimEvidenceFactory, ClaimFactory, EvidenceFactory, ProfileFactory, WatchpointFactory
@@ -89,7 +90,7 @@ def published_claim(client):
     ClaimEvidenceFactory(claim=claim, evidence=EvidenceFactory(kind="reporting", reliability="B"))
     steady = ClaimFactory(profile=profile)
     ClaimEvidenceFactory(claim=steady, evidence=EvidenceFactory(kind="secondary", reliability="C"))
-    revisions.profile_saved(profile)
+    history.profile_saved(profile)
     client.force_login(user_with_role("analyst"))
     move(client, profile, ProfileStatus.IN_REVIEW)
     client.force_login(user_with_role("editor"))
@@ -102,7 +103,7 @@ def published_claim(client):
 def test_a_published_claim_whose_score_fell_below_its_band_is_listed(published_claim):
     claim, direct, _steady = published_claim
     assert dashboard.claims_below_band() == []
-    revisions.review_evidence([direct], ReviewStatus.REJECTED)  # recomputed: only the reporting source counts
+    history.review_evidence([direct], ReviewStatus.REJECTED)  # recomputed: only the reporting source counts
     [row] = dashboard.claims_below_band()
     assert row.claim.pk == claim.pk
     assert (row.published_score, row.published_band.grade) == (Decimal("0.90"), "A")
@@ -127,7 +128,7 @@ def test_a_profile_published_without_a_recorded_version_has_no_baseline():
 
 def test_the_admin_front_page_shows_every_list(client, published_claim):
     _claim, direct, _steady = published_claim
-    revisions.review_evidence([direct], ReviewStatus.REJECTED)
+    history.review_evidence([direct], ReviewStatus.REJECTED)
     in_review = ProfileFactory(status=ProfileStatus.DRAFT, name_en="Waiting Exchange")
     transition(in_review, ProfileStatus.IN_REVIEW, actor=user_with_role("analyst"))
     EvidenceFactory(title_en="Unchecked filing", review_status=ReviewStatus.PENDING)

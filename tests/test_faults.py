@@ -13,9 +13,9 @@ import pytest
 from django.core.cache import caches
 from django.db import OperationalError, connection
 
-from profiles import services
-from registry import cache as registry_cache
-from registry import health
+from profiles.services import scoring
+from registry.infra import cache as registry_cache
+from registry.infra import health
 
 from tests.factories import ProfileFactory
 
@@ -33,7 +33,7 @@ def database_down():
 
 @pytest.fixture
 def profile():
-    services.ensure_band_table()
+    scoring.ensure_band_table()
     return ProfileFactory(name_en="Root zone operator", name_zh_hans="根区运营者")
 
 
@@ -100,7 +100,7 @@ def test_an_outage_is_logged_as_one_line_without_a_traceback(client, profile, da
 
 def test_other_errors_are_still_500s(client, profile):
     client.raise_request_exception = False
-    with mock.patch("profiles.views.site.services.current_bands", side_effect=ValueError("a bug")):
+    with mock.patch("profiles.web.views.site.scoring.current_bands", side_effect=ValueError("a bug")):
         response = client.get("/en/methodology/")
     assert response.status_code == 500
 
@@ -151,7 +151,7 @@ def redis_down(settings):
     """The cache is Redis on a port where nothing listens."""
     settings.CACHES = {
         "default": {
-            "BACKEND": "registry.cache.ResilientRedisCache",
+            "BACKEND": "registry.infra.cache.ResilientRedisCache",
             "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
             "KEY_PREFIX": "registry",
             "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
@@ -172,7 +172,7 @@ def test_pages_and_api_work_uncached_while_redis_is_down(client, profile, redis_
 
 def test_a_lost_redis_is_a_miss_or_a_no_op_and_costs_no_waiting(redis_down, caplog):
     started = time.monotonic()
-    with caplog.at_level(logging.WARNING, logger="registry.cache"):
+    with caplog.at_level(logging.WARNING, logger="registry.infra.cache"):
         redis_down.set("k", "v")
         assert redis_down.get("k") is None
         assert redis_down.get("k", "fallback") == "fallback"
@@ -185,7 +185,7 @@ def test_a_lost_redis_is_a_miss_or_a_no_op_and_costs_no_waiting(redis_down, capl
         with pytest.raises(ValueError):
             redis_down.incr("counter")
     assert time.monotonic() - started < 1
-    warnings = [record for record in caplog.records if record.name == "registry.cache"]
+    warnings = [record for record in caplog.records if record.name == "registry.infra.cache"]
     assert len(warnings) == 1 and warnings[0].exc_info is None  # once per outage window, not per call
     assert "cache unavailable, serving uncached" in warnings[0].getMessage()
 
@@ -220,7 +220,7 @@ def redis_reachable():
 def test_with_redis_up_the_resilient_cache_is_a_normal_cache(settings):
     settings.CACHES = {
         "default": {
-            "BACKEND": "registry.cache.ResilientRedisCache",
+            "BACKEND": "registry.infra.cache.ResilientRedisCache",
             "LOCATION": "redis://127.0.0.1:6379/15",
             "KEY_PREFIX": f"registry-test-{time.monotonic_ns()}",
         }
@@ -238,9 +238,9 @@ def test_with_redis_up_the_resilient_cache_is_a_normal_cache(settings):
 
 
 def test_healthz_checks_the_replica_too_when_there_is_one(client, monkeypatch):
-    monkeypatch.setattr("registry.health.database_aliases", lambda: ["default", "replica"])
+    monkeypatch.setattr("registry.infra.health.database_aliases", lambda: ["default", "replica"])
     statuses = {"default": "ok", "replica": "OperationalError: connection failed"}
-    monkeypatch.setattr("registry.health.database_status", lambda alias="default": statuses[alias])
+    monkeypatch.setattr("registry.infra.health.database_status", lambda alias="default": statuses[alias])
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "database": "ok",
@@ -249,5 +249,5 @@ def test_healthz_checks_the_replica_too_when_there_is_one(client, monkeypatch):
 
 def test_healthz_asks_the_replica_only_when_reads_are_routed_there(settings):
     assert health.database_aliases() == ["default"]
-    settings.DATABASE_ROUTERS = ["registry.routers.PrimaryReplicaRouter"]
+    settings.DATABASE_ROUTERS = ["registry.infra.routers.PrimaryReplicaRouter"]
     assert health.database_aliases() == ["default", "replica"]

@@ -15,10 +15,10 @@ from django.test import Client
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from profiles import services
-from profiles.interchange import import_text
+from profiles.services import scoring
+from profiles.interchange.service import import_text
 from profiles.models import Profile
-from profiles.roles import assign_role
+from profiles.accounts.roles import assign_role
 
 from tests.factories import UserFactory
 from tests.test_api_support import fresh_throttle_counts  # noqa: F401  (no rate limit while fuzzing)
@@ -60,7 +60,7 @@ segment = value.map(lambda v: quote(v, safe=""))
 
 @pytest.fixture
 def registry(seed_document):
-    services.ensure_band_table()
+    scoring.ensure_band_table()
     import_text(json.dumps(seed_document))
     profile = Profile.objects.get()
     editor = Client()

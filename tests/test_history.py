@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from reversion.models import Version
 
-from profiles import revisions
+from profiles.services import history
 from profiles.models import Claim, Profile, ProfileChange, ProfileStatus, TimelineEvent, TimelineKind
 
 from tests.admin_client import add_inline_row, change_form_data, change_url, form_errors, messages_of, move, user_with_role
@@ -44,7 +44,7 @@ def save(client, profile, extra_rows=(), **changes):
 
 
 def versions(profile):
-    return list(revisions.profile_versions(profile))
+    return list(history.profile_versions(profile))
 
 
 def test_an_admin_save_records_one_revision_holding_the_whole_profile(analyst_client, analyst, profile):
@@ -145,7 +145,7 @@ def test_restoring_keeps_the_workflow_state_and_publication_events(client, analy
     published = Profile.objects.get(pk=profile.pk)
     assert TimelineEvent.objects.filter(profile=profile, kind=TimelineKind.PROFILE_UPDATE).count() == 1
 
-    result = revisions.restore_version(published, early, actor=analyst)
+    result = history.restore_version(published, early, actor=analyst)
     restored = Profile.objects.get(pk=profile.pk)
     assert (restored.status, restored.published_at, restored.slug) == ("published", published.published_at, profile.slug)
     assert TimelineEvent.objects.filter(profile=profile, kind=TimelineKind.PROFILE_UPDATE).count() == 1
@@ -168,7 +168,7 @@ def test_a_restore_leaves_out_links_to_sources_deleted_since(analyst_client, pro
     save(analyst_client, profile, summary_en="With its source.")
     version = versions(profile)[0]
     Claim.objects.get(profile=profile).evidence_links.get().evidence.delete()
-    result = revisions.restore_version(profile, version, actor=None, expected_version=Profile.objects.get(pk=profile.pk).version)
+    result = history.restore_version(profile, version, actor=None, expected_version=Profile.objects.get(pk=profile.pk).version)
     assert result.skipped == 1
     assert Profile.objects.get(pk=profile.pk).summary_en == "With its source."
     assert not Claim.objects.get(profile=profile).evidence_links.exists()
@@ -183,7 +183,7 @@ def test_a_version_of_another_profile_is_not_found(analyst_client, profile):
 
 def test_imports_and_the_api_can_record_a_version_with_the_helper(profile):
     editor = user_with_role("editor")
-    revisions.record_version(profile, actor=editor, comment="Imported")
+    history.record_version(profile, actor=editor, comment="Imported")
     [version] = versions(profile)
     assert (version.revision.user, version.revision.comment) == (editor, "Imported")
     assert Version.objects.filter(revision=version.revision, content_type__model="claim").exists()
@@ -195,7 +195,7 @@ def test_translated_text_is_recorded_per_language_whatever_language_is_active(pr
     profile.name_zh_hans = "交易所"
     profile.save()
     with translation.override("zh-hans"):
-        revisions.record_version(profile)
+        history.record_version(profile)
     fields = versions(profile)[0].field_dict
     assert (fields["name_en"], fields["name_zh_hans"]) == ("Exchange", "交易所")
     assert "name" not in fields  # the language-dependent column is not recorded

@@ -13,10 +13,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
-from profiles import services
-from profiles.interchange import InterchangeError, import_text
+from profiles.services import scoring
+from profiles.interchange.service import InterchangeError, import_text
 from profiles.models import EvidenceRecord, Profile, ProfileStatus
-from profiles.roles import assign_role
+from profiles.accounts.roles import assign_role
 
 from tests.admin_client import change_form_data, change_url, form_errors
 from tests.factories import MembershipFactory, UserFactory
@@ -126,7 +126,7 @@ def assert_feed_inert(xml_bytes, where):
 
 @pytest.fixture(autouse=True)
 def bands():
-    services.ensure_band_table()
+    scoring.ensure_band_table()
 
 
 def hostile_document(seed, offset):

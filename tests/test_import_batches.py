@@ -13,8 +13,9 @@ import pytest
 from django.core.management import call_command
 from django.db import DatabaseError
 
-from profiles import import_batches, services
-from profiles.interchange import InterchangeError, import_stream, import_text, iter_documents
+from profiles.interchange import writer
+from profiles.services import scoring
+from profiles.interchange.service import InterchangeError, import_stream, import_text, iter_documents
 from profiles.models import (
     Claim,
     ClaimEvidence,
@@ -34,7 +35,7 @@ SHARED_URL = "https://example.org/shared-report"
 
 @pytest.fixture(autouse=True)
 def two_documents_per_batch(monkeypatch):
-    monkeypatch.setattr(import_batches, "BATCH", 2)
+    monkeypatch.setattr(writer, "BATCH", 2)
 
 
 def document(slug, *, related=(), shared=False, status="published"):
@@ -131,7 +132,7 @@ def test_scores_written_by_the_import_are_what_recomputation_gives():
         claim.evidence_links.values_list("evidence_id", flat=True)
     )
 
-    assert services.recompute_scores() == 0  # nothing left to change: the stored scores are right
+    assert scoring.recompute_scores() == 0  # nothing left to change: the stored scores are right
 
 
 def test_a_created_profile_starts_at_version_one():
@@ -187,7 +188,7 @@ def test_an_error_in_the_last_document_writes_nothing_from_earlier_batches():
 
 def test_a_database_failure_in_the_last_batch_undoes_the_earlier_batches(monkeypatch):
     written = []
-    write = import_batches._Writer.write
+    write = writer._Writer.write
 
     def failing_on_the_third_batch(self, docs):
         written.append([doc["slug"] for doc in docs])
@@ -195,7 +196,7 @@ def test_a_database_failure_in_the_last_batch_undoes_the_earlier_batches(monkeyp
             raise DatabaseError("connection lost")
         return write(self, docs)
 
-    monkeypatch.setattr(import_batches._Writer, "write", failing_on_the_third_batch)
+    monkeypatch.setattr(writer._Writer, "write", failing_on_the_third_batch)
 
     with pytest.raises(InterchangeError) as caught:
         import_text(jsonl(five_documents()))

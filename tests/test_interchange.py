@@ -1,4 +1,4 @@
-"""Specification tests for the interchange format (profiles.interchange).
+"""Specification tests for the interchange format (profiles.interchange.service).
 
 The contract is ../shared/spec/profile-format.md: one JSON object per profile, a file of
 one object, an array or JSON Lines; upsert by slug; all or nothing with every error
@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from django.utils import timezone, translation
 
-from profiles import services
-from profiles.interchange import InterchangeError, export_documents, import_text, write_documents
+from profiles.services import scoring
+from profiles.interchange.service import InterchangeError, export_documents, import_text, write_documents
 from profiles.models import (
     Briefing,
     Claim,
@@ -34,7 +34,7 @@ from profiles.models import (
     TimelineEvent,
     Watchpoint,
 )
-from profiles.visibility import ANONYMOUS, MEMBER, STAFF
+from profiles.rules.visibility import ANONYMOUS, MEMBER, STAFF
 from tests.conftest import SEED_SLUG
 from tests.factories import ClaimEvidenceFactory, ClaimFactory, EvidenceFactory, ProfileEvidenceFactory, ProfileFactory
 
@@ -871,7 +871,7 @@ def test_a_claim_citing_a_source_outside_the_profiles_list_exports_and_reimports
     cited = EvidenceFactory(url="https://example.org/cited", publisher="Cited")
     ProfileEvidenceFactory(profile=profile, evidence=EvidenceFactory(url="https://example.org/listed"), key="listed")
     ClaimEvidenceFactory(claim=ClaimFactory(profile=profile), evidence=cited)
-    services.recompute_scores()
+    scoring.recompute_scores()
     first = export_text()
     doc = json.loads(first)[0]
     [link] = doc["claims"][0]["evidence"]
@@ -889,7 +889,7 @@ def test_export_never_writes_the_same_evidence_key_twice():
     listed = EvidenceFactory(url="https://example.org/listed", publisher="Listed")
     ProfileEvidenceFactory(profile=profile, evidence=listed, key=f"e{cited.pk}")
     ClaimEvidenceFactory(claim=ClaimFactory(profile=profile), evidence=cited)
-    services.recompute_scores()
+    scoring.recompute_scores()
 
     first = export_text()
 
@@ -1066,7 +1066,7 @@ def test_a_staff_export_holds_everything():
 def test_export_and_import_into_an_empty_registry_keep_a_retracted_claim_out_of_public_view(seed_document):
     import_json(seed_document)
     Claim.objects.filter(section="public_role").update(retracted_at=timezone.now(), retraction_reason="wrong")
-    services.recompute_scores()  # as the editing UI does after a retraction
+    scoring.recompute_scores()  # as the editing UI does after a retraction
     retracted_text = "Tracked as a topic of the internet infrastructure ecosystem"
     assert retracted_text not in export_text(ANONYMOUS)
     exported = export_text(STAFF)

@@ -17,7 +17,7 @@ import pytest
 from django.utils import timezone
 
 from profiles.models import ProfileStatus, ReviewStatus, Visibility
-from profiles.services import recompute_scores
+from profiles.services.scoring import recompute_scores
 
 from tests.factories import (
     BriefingFactory,

@@ -10,9 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from profiles.interchange import import_text
+from profiles.interchange.service import import_text
 from profiles.models import Profile, ProfileStatus, Visibility
-from profiles.services import recompute_scores
+from profiles.services.scoring import recompute_scores
 
 from tests.conftest import SEED_FILE, SEED_SLUG
 from tests.factories import (

@@ -3,8 +3,8 @@
 import pytest
 
 from profiles.models import ProfileChange, ProfileStatus, TimelineEvent, TimelineKind
-from profiles.publishing import TransitionError, transition
-from profiles.roles import assign_role
+from profiles.services.publishing import TransitionError, transition
+from profiles.accounts.roles import assign_role
 
 from tests.factories import ClaimFactory, ProfileFactory, StaffFactory, UserFactory
 

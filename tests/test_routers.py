@@ -5,9 +5,9 @@ from django.db import connection, connections
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 
-from profiles import services
+from profiles.services import scoring
 from profiles.models import Profile, ProfileStatus
-from registry import middleware, routers
+from registry.infra import middleware, routers
 
 from tests.admin_client import change_form_data, change_url, user_with_role
 from tests.factories import ProfileFactory
@@ -98,10 +98,10 @@ def test_a_read_is_pinned_only_while_the_browser_has_the_cookie(settings):
 @pytest.fixture
 def replica(settings):
     """The router and the pinning middleware switched on, as DATABASE_REPLICA_URL switches them on."""
-    settings.DATABASE_ROUTERS = ["registry.routers.PrimaryReplicaRouter"]
+    settings.DATABASE_ROUTERS = ["registry.infra.routers.PrimaryReplicaRouter"]
     settings.MIDDLEWARE = [
         *settings.MIDDLEWARE[:settings.MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware")],
-        "registry.middleware.PrimaryPinMiddleware",
+        "registry.infra.middleware.PrimaryPinMiddleware",
         *settings.MIDDLEWARE[settings.MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"):],
     ]  # fmt: skip
     yield connections["replica"]
@@ -117,7 +117,7 @@ def queries_by_database(client, method, url, **kwargs):
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="two connections to one test database need PostgreSQL")
 @pytest.mark.django_db(transaction=True, databases=["default", "replica"])
 def test_pages_read_from_the_replica_and_a_writer_reads_the_primary_until_the_pin_expires(replica):
-    services.ensure_band_table()
+    scoring.ensure_band_table()
     profile = ProfileFactory(status=ProfileStatus.DRAFT, summary_en="First summary.")
     editor = Client()
     editor_user = user_with_role("editor")

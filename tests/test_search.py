@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from profiles import search
+from profiles.selectors import search
 from profiles.models import ProfileStatus, Visibility
 
 from tests.factories import ClaimFactory, MembershipFactory, ProfileFactory, StaffFactory
@@ -387,7 +387,7 @@ def _plan(queryset):
 @on_postgresql
 @pytest.mark.parametrize("q", ["harbour", "路由"])
 def test_full_text_search_and_ranking_use_the_gin_indexes(q):
-    from profiles.visibility import ANONYMOUS, visible_profiles
+    from profiles.rules.visibility import ANONYMOUS, visible_profiles
 
     query = search.parse_query(q)
     profiles = search.with_rank(visible_profiles(ANONYMOUS).filter(search.search_filter(query, ANONYMOUS)), query)

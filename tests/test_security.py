@@ -14,9 +14,10 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.utils import timezone
 
-from profiles import publishing, tokens
+from profiles.services import publishing
+from profiles.accounts import tokens
 from profiles.models import Membership, ProfileStatus, SecurityEvent, SecurityEventKind
-from profiles.roles import assign_role
+from profiles.accounts.roles import assign_role
 
 from tests.factories import MembershipFactory, ProfileFactory, UserFactory
 

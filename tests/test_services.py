@@ -5,9 +5,14 @@ from decimal import Decimal
 
 import pytest
 
-from profiles import confidence
+from profiles.rules import confidence
 from profiles.models import ConfidenceBand, EvidenceKind, Profile, Reliability, ReviewStatus
-from profiles.services import current_bands, recompute_for_evidence, recompute_scores, replace_band_table
+from profiles.services.scoring import (
+    current_bands,
+    recompute_for_evidence,
+    recompute_scores,
+    replace_band_table,
+)
 
 from tests.factories import ClaimEvidenceFactory, ClaimFactory, EvidenceFactory, ProfileFactory
 
@@ -140,7 +145,7 @@ def test_an_overlapping_band_table_is_refused():
 
 
 def test_an_empty_band_table_is_reinstated_with_the_defaults():
-    from profiles.services import ensure_band_table
+    from profiles.services.scoring import ensure_band_table
 
     assert ensure_band_table() is False  # the migration installed it already
     ConfidenceBand.objects.all().delete()
@@ -152,7 +157,7 @@ def test_an_empty_band_table_is_reinstated_with_the_defaults():
 def test_imports_and_score_moves_are_recorded_for_the_changes_feed(seed_document):
     import json
 
-    from profiles.interchange import import_text
+    from profiles.interchange.service import import_text
     from profiles.models import ProfileChange
 
     import_text(json.dumps(seed_document))

@@ -16,9 +16,10 @@ from django.urls import path
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from profiles import confidence, services
+from profiles.rules import confidence
+from profiles.services import scoring
 from profiles.models import ConfidenceBand, ProfileKind, ProfileStatus, TimelineKind, Visibility
-from profiles.structured_data import describe
+from profiles.web.structured_data import describe
 from registry import urls as project_urls
 
 from tests.factories import (
@@ -281,11 +282,11 @@ def test_methodology_cap_follows_the_band_table(client, django_capture_on_commit
     assert "which is 0.89 with the table above" in text_of(client.get("/en/methodology/"))
     rows = [
         {"lower": lower, "upper": upper, "grade": grade, "label_en": label}
-        for lower, upper, grade, label, *_rest in services.DEFAULT_BAND_ROWS
+        for lower, upper, grade, label, *_rest in scoring.DEFAULT_BAND_ROWS
     ]
     rows[0]["lower"], rows[1]["upper"] = "0.95", "0.94"
     with django_capture_on_commit_callbacks(execute=True):
-        services.replace_band_table(rows)
+        scoring.replace_band_table(rows)
     assert "which is 0.94 with the table above" in text_of(client.get("/en/methodology/"))
 
 
@@ -513,7 +514,7 @@ def test_500_page_renders_in_the_url_language_without_the_database(client, setti
 
 
 def test_500_page_without_a_language_prefix_is_in_the_default_language(rf):
-    from profiles.views.site import server_error
+    from profiles.web.views.site import server_error
 
     response = server_error(rf.get("/no-prefix/"))
     assert response.status_code == 500

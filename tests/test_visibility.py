@@ -7,12 +7,12 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from profiles.models import ProfileStatus, ReviewStatus, Visibility
-from profiles.visibility import (
+from profiles.rules.visibility import (
     ANONYMOUS,
-    MEMBER,
-    STAFF,
     Audience,
     AudienceKind,
+    MEMBER,
+    STAFF,
     profile_graph,
     visible_explanation,
     visible_profiles,

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from profiles.models import Profile, ProfileChange, TimelineEvent, TimelineKind, Visibility, WatchpointStatus
-from profiles.watchpoints import WatchpointError, check_watchpoints, trigger_watchpoint
+from profiles.services.watchpoints import WatchpointError, check_watchpoints, trigger_watchpoint
 
 from tests.admin_client import change_url, user_with_role
 from tests.factories import EvidenceFactory, ProfileFactory, WatchpointFactory

@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
-from profiles import tokens
+from profiles.accounts import tokens
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):

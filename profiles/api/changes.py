@@ -24,7 +24,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from profiles.models import ChangeAction, ProfileChange
-from profiles.visibility import profile_graph_queryset
+from profiles.rules.visibility import profile_graph_queryset
 from profiles.api import filters
 from profiles.api.errors import Invalid
 from profiles.api.schema import LANG, ChangeEntrySerializer

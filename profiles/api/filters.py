@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
-from profiles import browsing, search
+from profiles.selectors import browsing, search
 from profiles.models import ProfileStatus
 from profiles.api.errors import Invalid
 

@@ -18,7 +18,8 @@ from rest_framework import parsers, status
 from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 
-from profiles import import_batches, interchange, publishing
+from profiles.interchange import service, writer
+from profiles.services import publishing
 from profiles.models import Profile, ProfileStatus
 from profiles.api.errors import Denied, ImportInProgress, Invalid
 from profiles.api.schema import IMPORT_BODY, ImportReportSerializer
@@ -29,7 +30,7 @@ DRY_RUN_VALUES = {"1": True, "true": True, "yes": True, "0": False, "false": Fal
 
 
 class InterchangeTextParser(parsers.BaseParser):
-    """The body as text (UTF-8): JSON or JSON Lines, read by `interchange.prepare_import`."""
+    """The body as text (UTF-8): JSON or JSON Lines, read by `service.prepare_import`."""
 
     media_type = "application/json"
 
@@ -112,8 +113,8 @@ class ImportView(ApiView):
             raise Invalid(_("Some query parameters are not valid."), {"dry_run": [_("Use 1 or 0.")]})
         text = request.data if isinstance(request.data, str) else ""
         try:
-            prepared = interchange.prepare_import(io.StringIO(text), check_raw=nul_places)
-        except interchange.InterchangeError as exc:
+            prepared = service.prepare_import(io.StringIO(text), check_raw=nul_places)
+        except service.InterchangeError as exc:
             raise self.refused(exc.errors) from None
         try:
             refusals = status_refusals(prepared.statuses, request.user)
@@ -121,10 +122,10 @@ class ImportView(ApiView):
                 raise Denied(
                     _("Publishing is an editor's move; nothing was imported."), by_place(refusals), extra={"errors": refusals}
                 )
-            report = import_batches.apply_import(prepared, dry_run=dry_run)
-        except interchange.ImportBusy as exc:
+            report = writer.apply_import(prepared, dry_run=dry_run)
+        except service.ImportBusy as exc:
             raise ImportInProgress() from None
-        except interchange.InterchangeError as exc:
+        except service.InterchangeError as exc:
             raise self.refused(exc.errors) from None
         finally:
             prepared.close()

@@ -1,7 +1,7 @@
 """Input serializers: the shape and types of what writes accept.
 
 They check only shape, types and lengths; the rules (an override needs a reason,
-http(s) sources only, no relationship to itself, …) are `profiles.editing`'s,
+http(s) sources only, no relationship to itself, …) are `profiles.services.editing`'s,
 and the model's own validation runs there too. A text is `{"en": …, "zh-hans": …}`
 or a plain string (English), as in the interchange format; in a PATCH only the
 languages given change.

@@ -17,9 +17,9 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import MethodNotAllowed, NotFound
 from rest_framework.response import Response
 
-from profiles import editing
+from profiles.services import editing
 from profiles.models import Claim, FaqEntry, ProfileEvidence, Relationship, TimelineEvent, Watchpoint
-from profiles.visibility import profile_graph_queryset
+from profiles.rules.visibility import profile_graph_queryset
 from profiles.api import etags, inputs
 from profiles.api import serializers as output
 from profiles.api.schema import IF_MATCH, LANG, part_list_envelope

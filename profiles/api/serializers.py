@@ -25,8 +25,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from profiles import confidence, rendering
-from profiles.visibility import visible_explanation
+from profiles.rules import confidence
+from profiles.web import rendering
+from profiles.rules.visibility import visible_explanation
 
 LANGUAGES = ("en", "zh-hans")
 ALL = "all"

@@ -7,7 +7,7 @@ Writes call `editing`, `publishing` (through `editing.change_status`) and
 `interchange`; `ApiView.finalize_response` adds ETags and answers If-None-Match.
 
 Anonymous reads are kept in the shared cache under the page cache's generation
-(`caching.may_read_api_cache`): after authentication and throttling, a stored response
+(`page_cache.may_read_api_cache`): after authentication and throttling, a stored response
 for the same URL, language and media type answers without running the view.
 """
 
@@ -27,14 +27,21 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.metadata import SimpleMetadata
 from rest_framework.response import Response
 
-from profiles import caching, editing, services
+from registry.infra import page_cache
+from profiles.services import editing, scoring
 from profiles.models import ConfidenceBand, ProfileTopic
-from profiles.visibility import ANONYMOUS, Audience, profile_graph_queryset, visible_profiles
+from profiles.rules.visibility import ANONYMOUS, Audience, profile_graph_queryset, visible_profiles
 from profiles.api import etags, filters, pagination
 from profiles.api.errors import Denied, Invalid, RequestTooLarge
 from profiles.api.inputs import ProfileCreateInput, ProfileUpdateInput
 from profiles.api.schema import IF_MATCH, LANG, ROOT, results_of
-from profiles.api.serializers import ALL, LANGUAGES, ConfidenceBandSerializer, ProfileDetailSerializer, ProfileSummarySerializer
+from profiles.api.serializers import (
+    ALL,
+    ConfidenceBandSerializer,
+    LANGUAGES,
+    ProfileDetailSerializer,
+    ProfileSummarySerializer,
+)
 
 LANGUAGE_CHOICES = (*LANGUAGES, ALL)
 
@@ -130,12 +137,12 @@ class ApiView(GenericAPIView):
 
     def _read_cache(self, request):
         """Answer an anonymous read from the cache, or note where to store its response."""
-        if self.audience != ANONYMOUS or not caching.may_read_api_cache(request):
+        if self.audience != ANONYMOUS or not page_cache.may_read_api_cache(request):
             return
-        key = caching.api_key(request, language=self.lang, media_type=request.accepted_media_type)
-        generation, stored = caching.read_page(key)
+        key = page_cache.api_key(request, language=self.lang, media_type=request.accepted_media_type)
+        generation, stored = page_cache.read_page(key)
         if stored is not None:
-            raise CachedResponse(caching.response_from(stored))
+            raise CachedResponse(page_cache.response_from(stored))
         self.cache_key, self.cache_generation = key, generation
 
     def handle_exception(self, exc):
@@ -175,11 +182,11 @@ class ApiView(GenericAPIView):
         write in the same transaction the table is read itself (the cache learns on commit).
         """
         if not hasattr(self, "_bands"):
-            cached = not caching.invalidation_pending()
+            cached = not page_cache.invalidation_pending()
             self._bands = {}
             for language in LANGUAGES if self.lang == ALL else (self.lang,):
                 with translation.override(language):
-                    self._bands[language] = services.current_bands(cached=cached)
+                    self._bands[language] = scoring.current_bands(cached=cached)
         return self._bands
 
     @contextmanager
@@ -212,9 +219,9 @@ class ApiView(GenericAPIView):
             profile = self.etag_profile
             etag = etags.profile_etag(profile, response.content) if profile else etags.content_etag(response.content)
             response["ETag"] = etag
-            if self.cache_key and caching.may_store_api(request, response, self.cache_params):
-                if caching.is_settled(self.cache_generation):
-                    caching.store_page(self.cache_key, self.cache_generation, caching.stored_form(response))
+            if self.cache_key and page_cache.may_store_api(request, response, self.cache_params):
+                if page_cache.is_settled(self.cache_generation):
+                    page_cache.store_page(self.cache_key, self.cache_generation, page_cache.stored_form(response))
             if request.method in ("GET", "HEAD") and response.status_code == 200:
                 return self._conditional(request, response)
         return response

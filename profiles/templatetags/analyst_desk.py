@@ -1,8 +1,8 @@
-"""`{% analyst_dashboard %}`: the analyst desk's lists on the admin's front page (profiles.dashboard)."""
+"""`{% analyst_dashboard %}`: the analyst desk's lists on the admin's front page (profiles.selectors.dashboard)."""
 
 from django import template
 
-from profiles import dashboard
+from profiles.selectors import dashboard
 
 register = template.Library()
 

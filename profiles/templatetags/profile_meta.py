@@ -2,7 +2,7 @@
 
 from django import template
 
-from profiles import structured_data
+from profiles.web import structured_data
 
 register = template.Library()
 

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils.html import format_html
 from django.utils.translation import get_language, gettext
 
-from profiles.rendering import render_markdown
+from profiles.web.rendering import render_markdown
 
 register = template.Library()
 

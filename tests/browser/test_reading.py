@@ -6,7 +6,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 
-from profiles.roles import create_or_update_user
+from profiles.accounts.roles import create_or_update_user
 
 # A live server needs committed data; load_demo reinstates the band table a flush removes.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

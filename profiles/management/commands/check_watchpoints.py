@@ -4,7 +4,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from profiles.watchpoints import DUE_WITHIN_DAYS, check_watchpoints
+from profiles.services.watchpoints import DUE_WITHIN_DAYS, check_watchpoints
 
 
 class Command(BaseCommand):

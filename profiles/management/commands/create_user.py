@@ -8,7 +8,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from profiles.roles import ROLES, create_or_update_user
+from profiles.accounts.roles import ROLES, create_or_update_user
 
 
 class Command(BaseCommand):

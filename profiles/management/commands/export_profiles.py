@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from profiles.interchange import export_documents, write_documents
-from profiles.visibility import ANONYMOUS, MEMBER, STAFF, visible_profiles
+from profiles.interchange.service import export_documents, write_documents
+from profiles.rules.visibility import ANONYMOUS, MEMBER, STAFF, visible_profiles
 
 AUDIENCES = {"staff": STAFF, "member": MEMBER, "anonymous": ANONYMOUS}
 

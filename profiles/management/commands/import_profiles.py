@@ -7,7 +7,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from profiles.interchange import InterchangeError, import_stream
+from profiles.interchange.service import InterchangeError, import_stream
 
 STAGES = {"validated": "validating", "written": "writing"}
 

@@ -6,9 +6,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from profiles.interchange import InterchangeError, import_text
-from profiles.roles import create_or_update_user, ensure_role_groups
-from profiles.services import ensure_band_table
+from profiles.interchange.service import InterchangeError, import_text
+from profiles.accounts.roles import create_or_update_user, ensure_role_groups
+from profiles.services.scoring import ensure_band_table
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 DEMO_ACCOUNTS = (("demo-member", "member"), ("demo-analyst", "analyst"), ("demo-editor", "editor"))

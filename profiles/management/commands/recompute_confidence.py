@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from profiles.services import recompute_scores
+from profiles.services.scoring import recompute_scores
 
 
 class Command(BaseCommand):

@@ -1,0 +1,514 @@
+"""The page cache: rendered pages for anonymous readers, kept per URL and language.
+
+The policy, as plain functions:
+
+* **Who**: only requests that are certainly anonymous are served from or stored into the
+  cache: `GET`/`HEAD`, no session cookie (every member and analyst has one), no pending
+  messages, no `Authorization` header. Anything else is rendered for its own audience and
+  marked `Cache-Control: private`, so no shared proxy keeps it either.
+* **What**: views marked with `@cached_page(params=…)` (profile, home, browse, facet and
+  methodology pages), answering 200 without setting a cookie or a CSRF token. A query
+  string with a parameter the view does not read is rendered, never stored, so made-up
+  query strings cannot fill the cache.
+* **Key**: scheme, host, path (its language prefix included) and the sorted query string.
+* **Invalidation**: one *generation* token in the shared cache. Every stored page carries
+  the generation read before it was rendered; `invalidate_pages()` replaces the token, so
+  every page stored before is stale at once, in every process sharing the cache (Redis).
+  Writes call it through model signals, reversion's revision signal and
+  `services.record_changes`; inside a transaction it runs on commit, so a rolled-back
+  change invalidates nothing and a page rendered from the old data is never stored under
+  the new token. With a read replica, nothing is stored until the replica's lag has
+  passed after an invalidation (`is_settled`).
+* **API reads**: the API (`profiles/api/views.py`) keeps its anonymous 200s under the same
+  generation, asking after authentication and rate limiting (`may_read_api_cache`, `api_key`).
+* **Conditional GET**: every marked page has an `ETag` (a hash of its language, audience
+  and bytes); a matching `If-None-Match` answers 304.
+
+A hit costs one cache round trip: the generation, with the page from this process's recent
+copies (or, the first time, from the shared cache): no session, no database, no template. `AnonymousPageCacheMiddleware` sits before the session
+middleware so a hit skips everything after it.
+"""
+
+import hashlib
+import logging
+import os
+import threading
+import time
+import uuid
+from collections import OrderedDict
+
+from django.conf import settings
+from django.core.cache import cache, caches
+from django.db import transaction
+from django.http import HttpResponse
+from django.utils import translation
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+
+logger = logging.getLogger("registry.infra.cache")
+
+GENERATION_KEY = "pages:generation"
+PAGE_KEY_PREFIX = "pages:page:"
+# A safety net only: every change that shows on a page invalidates at once.
+PAGE_SECONDS = getattr(settings, "PAGE_CACHE_SECONDS", 600)
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+ANONYMOUS_CACHE_CONTROL = {"max_age": 0, "must_revalidate": True}
+PRIVATE_CACHE_CONTROL = {"private": True, "no_cache": True}
+
+
+def cached_page(*, params=()):
+    """Mark a view as a page anonymous readers may be served from the cache.
+
+    `params` are the query parameters the view reads; a request with any other is
+    rendered and not stored.
+    """
+
+    def mark(view):
+        view.page_cache_params = frozenset(params)
+        return view
+
+    return mark
+
+
+# Who may be served from the cache ---------------------------------------------------
+
+
+def is_anonymous_request(request):
+    """True when the request certainly comes from an anonymous reader, known without a query.
+
+    A session cookie may belong to a member or an analyst: such requests are never
+    served from nor stored into the shared cache, whatever the session holds.
+    """
+    cookies = request.COOKIES
+    return (
+        settings.SESSION_COOKIE_NAME not in cookies
+        and getattr(settings, "MESSAGE_COOKIE_NAME", "messages") not in cookies
+        and "HTTP_AUTHORIZATION" not in request.META
+    )
+
+
+def enabled():
+    """Whether pages (and the band table) are cached: only when every process shares the cache."""
+    return settings.PAGE_CACHE
+
+
+def may_read_cache(request):
+    """Whether the page cache may answer this request (before the view is known)."""
+    return (
+        enabled()
+        and request.method in SAFE_METHODS
+        and translation.get_language_from_path(request.path_info) is not None
+        and is_anonymous_request(request)
+    )
+
+
+def may_store(request, response, params):
+    """Whether this rendered response may be served to every anonymous reader of its URL."""
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")  # a page carrying a visitor's CSRF token
+        and set(request.GET) <= params
+        and not response.has_header("Cache-Control")  # the view decided its own caching
+    )
+
+
+def page_key(request):
+    """The cache key of a page: scheme, host, path with its language prefix, sorted query string."""
+    query = sorted((name, value) for name in request.GET for value in request.GET.getlist(name))
+    url = f"{request.scheme}://{request.get_host()}{request.path}?{query!r}"
+    return PAGE_KEY_PREFIX + hashlib.sha256(url.encode()).hexdigest()
+
+
+def page_etag(content, *, language, audience):
+    """A strong validator that differs per language and audience even for the same bytes."""
+    digest = hashlib.sha256(f"{language}|{audience}|".encode())
+    digest.update(content)
+    return f'"{digest.hexdigest()[:32]}"'
+
+
+# The generation: invalidation shared by every process ------------------------------
+
+
+def _generation_token():
+    """A new generation: when it began, and a random part no other process can repeat."""
+    return f"{time.time():.3f}-{uuid.uuid4().hex}"
+
+
+def _new_generation():
+    token = _generation_token()
+    publish = getattr(cache, "set_and_publish", None)
+    if publish is None:
+        cache.set(GENERATION_KEY, token, None)
+    else:
+        publish(GENERATION_KEY, token, GENERATION_CHANNEL)
+    _watch.saw(token)
+
+
+GENERATION_CHANNEL = "pages:generation"
+WATCH_RECHECK_SECONDS = 5.0
+
+
+class GenerationWatch:
+    """This process's copy of the generation, kept current by the shared cache's publications.
+
+    With Redis, every new generation is published as it is stored (one atomic step); a
+    thread of this process subscribes, so a page cache hit needs no round trip at all.
+    The thread subscribes *before* reading the stored generation, so nothing published in
+    between is missed; every few seconds it reads the stored value again, a safety net
+    should a publication ever be lost. While it is not subscribed (starting, Redis down,
+    a cache without publish/subscribe) `generation()` is None and callers read the cache.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._generation = None
+        self._watching = None  # (pid, which cache) of the running thread
+
+    def generation(self):
+        backend = caches["default"]
+        if not hasattr(backend, "subscribe"):
+            return None
+        watching = (os.getpid(), type(backend), tuple(backend._servers), backend.key_prefix)
+        if self._watching != watching:
+            self._start(backend, watching)  # first use, a new process (fork) or another cache
+        return self._generation
+
+    def saw(self, generation):
+        """A generation this process stored: known here at once, before its publication arrives."""
+        if self._watching is not None and self._watching[0] == os.getpid():
+            self._generation = generation
+
+    def _start(self, backend, watching):
+        with self._lock:
+            if self._watching == watching:
+                return
+            self._watching, self._generation = watching, None
+            thread = threading.Thread(target=self._run, args=(backend, watching), name="page-generation", daemon=True)
+            thread.start()
+
+    def _run(self, backend, watching):
+        warned = False
+        while self._watching == watching:
+            pubsub = None
+            try:
+                pubsub = backend.subscribe(GENERATION_CHANNEL)
+                self._generation = backend.get(GENERATION_KEY)
+                warned = False
+                checked = time.monotonic()
+                while self._watching == watching:
+                    message = pubsub.get_message(timeout=1.0)
+                    if message and message["type"] == "message":
+                        self._generation = message["data"].decode()
+                    elif time.monotonic() - checked >= WATCH_RECHECK_SECONDS:
+                        pubsub.ping()
+                        self._generation = backend.get(GENERATION_KEY)
+                        checked = time.monotonic()
+            except Exception as exc:  # noqa: BLE001 - any failure: read the cache until resubscribed
+                self._generation = None
+                if not warned:
+                    logger.warning("page cache: not subscribed to invalidations (%s); reading the cache instead", exc)
+                    warned = True
+                time.sleep(1.0)
+            finally:
+                if pubsub is not None:
+                    pubsub.close()
+
+
+_watch = GenerationWatch()
+
+
+def invalidation_pending(using=None):
+    """Whether this transaction wrote something the cache learns of only when it commits.
+
+    A read inside such a transaction must not trust the cache: it would miss its own writes.
+    """
+    connection = transaction.get_connection(using)
+    pending = getattr(connection, "_page_cache_invalidation", None)
+    return (
+        pending is not None
+        and connection.in_atomic_block
+        and any(func is pending for _sids, func, _robust in connection.run_on_commit)
+    )
+
+
+def replica_lag_seconds():
+    """How long after a commit a read replica may still show the old data (0 without a replica)."""
+    if not settings.DATABASE_ROUTERS:  # registry/settings.py routes reads only with a replica
+        return 0
+    return getattr(settings, "DATABASE_REPLICA_PIN_SECONDS", 10)
+
+
+def is_settled(generation, *, now=None):
+    """Whether pages rendered now may be stored under this generation.
+
+    With a read replica, a page rendered just after an invalidation may have read the
+    replica before the change reached it; such pages are served but not stored until
+    the replica's lag has passed, or the old data would be cached under the new token.
+    """
+    lag = replica_lag_seconds()
+    if not lag:
+        return True
+    try:
+        began = float(generation.split("-", 1)[0])
+    except (AttributeError, ValueError):
+        return False
+    return (now or time.time()) - began >= lag
+
+
+def invalidate_pages(using=None):
+    """Make every cached page stale: when the current transaction commits, at once outside one.
+
+    Called once per write or thousands of times in an import, it costs one cache write
+    per transaction: a transaction registers one callback, and registers again only once
+    that one has run or was dropped by a rollback.
+    """
+    connection = transaction.get_connection(using)
+    if not connection.in_atomic_block:
+        _new_generation()
+        return
+    pending = getattr(connection, "_page_cache_invalidation", None)
+    if pending is not None and any(func is pending for _sids, func, _robust in connection.run_on_commit):
+        return
+
+    def committed():
+        connection._page_cache_invalidation = None
+        _new_generation()
+
+    connection._page_cache_invalidation = committed
+    transaction.on_commit(committed, using=using, robust=True)
+
+
+def current_generation():
+    """The generation pages are stored under now, created if the cache has none."""
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        generation = _generation_token()
+        if not cache.add(GENERATION_KEY, generation, None):
+            generation = cache.get(GENERATION_KEY, generation)
+    return generation
+
+
+def read_with_generation(key):
+    """(generation, value stored under `key` for that generation or None), in one round trip."""
+    found = cache.get_many([GENERATION_KEY, key])
+    generation = found.get(GENERATION_KEY)
+    entry = found.get(key)
+    if generation is None:
+        return current_generation(), None
+    if entry is None or entry[0] != generation:
+        return generation, None
+    return generation, entry[1]
+
+
+def store_with_generation(key, generation, value, timeout=PAGE_SECONDS):
+    cache.set(key, (generation, value), timeout)
+
+
+# Pages this process stored or served lately, each with its generation: a hit then reads
+# only the generation (a few bytes) from the shared cache, not the page. The generation is
+# still read on every request, so another process's invalidation is seen at once.
+LOCAL_PAGES = getattr(settings, "PAGE_CACHE_LOCAL_ENTRIES", 256)
+_local_pages = OrderedDict()
+_local_lock = threading.Lock()
+
+
+def _remember(key, entry):
+    with _local_lock:
+        _local_pages[key] = entry
+        _local_pages.move_to_end(key)
+        while len(_local_pages) > LOCAL_PAGES:
+            _local_pages.popitem(last=False)
+
+
+def _recall(key, generation):
+    with _local_lock:
+        entry = _local_pages.get(key)
+        if entry is None or entry[0] != generation:
+            return None
+        _local_pages.move_to_end(key)
+        return entry[1]
+
+
+def read_page(key):
+    """(generation, the stored page for it or None): this process's copy, else the shared one."""
+    if not LOCAL_PAGES:
+        return read_with_generation(key)
+    generation = _watch.generation() or cache.get(GENERATION_KEY)
+    if generation is None:
+        return current_generation(), None
+    stored = _recall(key, generation)
+    if stored is not None:
+        return generation, stored
+    entry = cache.get(key)
+    if entry is None or entry[0] != generation:
+        return generation, None
+    _remember(key, entry)
+    return generation, entry[1]
+
+
+def store_page(key, generation, stored):
+    store_with_generation(key, generation, stored)
+    if LOCAL_PAGES:
+        _remember(key, (generation, stored))
+
+
+# The middleware ----------------------------------------------------------------------
+
+
+class AnonymousPageCacheMiddleware:
+    """Serve and store anonymous pages; ETag, Vary and Cache-Control on every marked page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        key = generation = None
+        if may_read_cache(request):
+            key = page_key(request)
+            generation, stored = read_page(key)
+            if stored is not None:
+                return _conditional(request, _from_stored(stored))
+        response = self.get_response(request)
+        params = getattr(request, "_page_cache_params", None)
+        if params is None:
+            return response
+        patch_vary_headers(response, ("Cookie",))
+        if response.status_code != 200 or response.streaming:
+            return response
+        anonymous = is_anonymous_request(request)
+        if anonymous and key is not None and may_store(request, response, params):
+            _finish(request, response, audience="anonymous")
+            if is_settled(generation):
+                store_page(key, generation, _to_stored(response))
+        elif anonymous and not response.cookies:
+            _finish(request, response, audience="anonymous")
+        else:
+            audience = getattr(getattr(request, "_registry_audience", None), "kind", "private")
+            _finish(request, response, audience=audience, private=True)
+        return _conditional(request, response)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        params = getattr(view_func, "page_cache_params", None)
+        if params is not None:
+            request._page_cache_params = params
+
+
+def _finish(request, response, *, audience, private=False):
+    language = translation.get_language_from_path(request.path_info) or translation.get_language()
+    response["ETag"] = page_etag(response.content, language=language, audience=audience)
+    if not response.has_header("Cache-Control"):
+        patch_cache_control(response, **(PRIVATE_CACHE_CONTROL if private else ANONYMOUS_CACHE_CONTROL))
+
+
+def _to_stored(response):
+    return (response.status_code, bytes(response.content), list(response.items()))
+
+
+def _from_stored(stored):
+    status, content, headers = stored
+    response = HttpResponse(content, status=status)
+    for name, value in headers:
+        response[name] = value
+    return response
+
+
+def _conditional(request, response):
+    return get_conditional_response(request, etag=response.get("ETag"), response=response)
+
+
+# API reads ----------------------------------------------------------------------------
+# The API's anonymous reads share the pages' generation: every write that invalidates the
+# pages invalidates them too. The API view asks after authentication and throttling, so
+# rate limits still count on a hit.
+
+API_KEY_PREFIX = "pages:api:"
+
+
+def may_read_api_cache(request):
+    """Whether an API read may be served from or stored into the shared cache.
+
+    Not inside a transaction that has written something the cache does not know of yet.
+    """
+    return (
+        enabled()
+        and request.method in SAFE_METHODS
+        and is_anonymous_request(request)
+        and not invalidation_pending()
+    )
+
+
+def api_key(request, *, language, media_type):
+    """The cache key of an API read: scheme, host, path, sorted query string, language, media type.
+
+    `language` is the one the API chose (from `?lang=` or Accept-Language); `media_type`
+    the negotiated one (its parameters, such as a JSON indent, change the bytes).
+    """
+    query = sorted((name, value) for name in request.GET for value in request.GET.getlist(name))
+    url = f"{request.scheme}://{request.get_host()}{request.path}?{query!r}|{language}|{media_type}"
+    return API_KEY_PREFIX + hashlib.sha256(url.encode()).hexdigest()
+
+
+def may_store_api(request, response, params):
+    """Whether this rendered API response may be served to every anonymous caller of its URL."""
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and set(request.GET) <= params
+        and not response.has_header("Cache-Control")
+    )
+
+
+def stored_form(response):
+    """What the cache keeps of a response: status, bytes and headers."""
+    return _to_stored(response)
+
+
+def response_from(stored):
+    """A response rebuilt from `stored_form`."""
+    return _from_stored(stored)
+
+
+# What invalidates ----------------------------------------------------------------------
+
+
+def _on_write(sender, using=None, **kwargs):
+    invalidate_pages(using)
+
+
+def _on_revision(sender, revision, **kwargs):
+    invalidate_pages(revision._state.db)
+
+
+def connect():
+    """Invalidate the page cache on every write to what a page shows (called from AppConfig.ready).
+
+    Saves of every part of a profile send `post_save`; links send `m2m_changed`. Deletes
+    are covered for profiles, sources and bands here; deleted parts come with an edit of
+    their profile, which saves it and enters the changes feed (`services.record_changes`
+    invalidates too). Child tables get no `post_delete` receiver on purpose: one would
+    stop Django from deleting their rows in one query. Bulk writes send no signal:
+    `services.record_changes` and `services.replace_band_table` invalidate explicitly.
+    """
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+    from reversion.signals import post_revision_commit
+
+    from profiles import models
+
+    saved = (
+        models.Profile, models.ProfileTopic, models.EvidenceRecord, models.ProfileEvidence, models.Claim,
+        models.ClaimEvidence, models.ConfidenceBand, models.TimelineEvent, models.Watchpoint, models.Briefing,
+        models.Relationship, models.FaqEntry,
+    )  # fmt: skip
+    for model in saved:
+        post_save.connect(_on_write, sender=model, dispatch_uid=f"page-cache-save-{model.__name__}")
+    for model in (models.Profile, models.EvidenceRecord, models.ConfidenceBand):
+        post_delete.connect(_on_write, sender=model, dispatch_uid=f"page-cache-delete-{model.__name__}")
+    for through in (
+        models.TimelineEvent.evidence.through,
+        models.Watchpoint.triggered_by.through,
+        models.Relationship.evidence.through,
+    ):
+        m2m_changed.connect(_on_write, sender=through, dispatch_uid=f"page-cache-m2m-{through.__name__}")
+    post_revision_commit.connect(_on_revision, dispatch_uid="page-cache-revision")
