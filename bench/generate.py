@@ -1,3 +1,4 @@
+from profiles.services import scoring
 """Fill the bench database with a registry of realistic size, deterministically.
 
     python bench/generate.py [--seed 2026] [--scale 1.0] [--report FILE]
@@ -430,7 +431,6 @@ class Generator:
         from django.utils import translation
 
         from profiles import models
-        from profiles.services import scoring
         from profiles.interchange.service import normalize_url
 
         self.normalize_url = normalize_url

@@ -1,3 +1,4 @@
+from profiles.services import scoring
 """Profile one bench workload in-process, to see what holds a missed target back.
 
     python bench/hotspots.py request /en/profiles/SLUG/ [--count 20] [--member]
@@ -89,7 +90,6 @@ def main(argv=None):
         if args.explain:
             explain(client, args.path)
     elif args.workload == "recompute":
-        from profiles.services import scoring
 
         def recompute():
             with transaction.atomic():

@@ -1,3 +1,4 @@
+from profiles.selectors.bands import current_bands
 """In-process facts about the bench endpoints: which exist, their paths, their SQL queries.
 
     python bench/probe.py OUTPUT.json
@@ -83,13 +84,12 @@ def result_count(path):
     from django.utils import translation
 
     from profiles.selectors import browsing
-    from profiles.services import scoring
     from profiles.rules.visibility import ANONYMOUS
 
     parts = urlsplit(path)
     params = QueryDict(parts.query)
     with translation.override(parts.path.split("/")[1]):
-        bands = scoring.current_bands()
+        bands = current_bands()
         request = browsing.read_browse_request(params, audience=ANONYMOUS, bands=bands)
         result = browsing.browse_profiles(ANONYMOUS, request, bands=bands)
     return result.page.paginator.count

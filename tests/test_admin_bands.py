@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from profiles.models import ConfidenceBand
-from profiles.services.scoring import current_bands
+from profiles.selectors.bands import current_bands
 
 from tests.admin_client import user_with_role
 from tests.factories import ClaimEvidenceFactory, ClaimFactory, EvidenceFactory

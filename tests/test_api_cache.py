@@ -11,7 +11,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from profiles.services import editing, scoring
+from profiles.rules.confidence import DEFAULT_BAND_ROWS
+from profiles.services import scoring
+from profiles.services.band_table import ensure_band_table, replace_band_table
+from profiles.services.changes import change_entry, record_changes
+from profiles.services import editing
 from profiles.models import ChangeAction, Profile, ProfileStatus
 
 from tests.factories import ClaimFactory, MembershipFactory, ProfileFactory, StaffFactory
@@ -42,10 +46,10 @@ def committed(django_capture_on_commit_callbacks):
 @pytest.fixture
 def profile(committed):
     with committed():
-        scoring.ensure_band_table()
+        ensure_band_table()
         profile = ProfileFactory(slug="harbour", name_en="Harbour exchange", name_zh_hans="港口交换中心")
         ClaimFactory(profile=profile, text_en="The harbour exchange peers openly.")
-        scoring.record_changes([scoring.change_entry(profile, ChangeAction.CREATED, public_before=False)])
+        record_changes([change_entry(profile, ChangeAction.CREATED, public_before=False)])
         scoring.recompute_scores()
     return profile
 
@@ -55,8 +59,8 @@ def registry(request, committed):
     """The planted registry of tests/test_leaks.py, committed, every profile in the changes feed."""
     with committed():
         public = request.getfixturevalue("planted_registry")
-        scoring.record_changes(
-            scoring.change_entry(profile, ChangeAction.CREATED, public_before=False) for profile in Profile.objects.all()
+        record_changes(
+            change_entry(profile, ChangeAction.CREATED, public_before=False) for profile in Profile.objects.all()
         )
     return public
 
@@ -255,10 +259,10 @@ def test_a_band_table_change_is_visible_at_once(profile, committed):
     client = warm("/confidence-bands/", "/profiles/harbour/")
     rows = [
         {"lower": lower, "upper": upper, "grade": grade, "label_en": f"{label_en} (renamed)", "label_zh_hans": f"{label_zh}（新）"}
-        for lower, upper, grade, label_en, label_zh, *_descriptions in scoring.DEFAULT_BAND_ROWS
+        for lower, upper, grade, label_en, label_zh, *_descriptions in DEFAULT_BAND_ROWS
     ]
     with committed():
-        scoring.replace_band_table(rows)
+        replace_band_table(rows)
     labels = [band["label"] for band in get(client, "/confidence-bands/")[0].json()["results"]]
     assert labels and all(label.endswith("(renamed)") for label in labels)
     assert get(client, "/profiles/harbour/?lang=zh-hans")[0].json()["confidence"]["label"].endswith("（新）")

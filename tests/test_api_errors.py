@@ -1,10 +1,10 @@
+from profiles.services.band_table import ensure_band_table
 """One JSON error shape for every client error, and never a 5xx for bad input."""
 
 import json
 
 import pytest
 
-from profiles.services import scoring
 
 from tests.factories import ProfileFactory
 from tests.test_api_support import API, analyst, anonymous, error_of, fresh_throttle_counts  # noqa: F401
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def registry():
-    scoring.ensure_band_table()
+    ensure_band_table()
     ProfileFactory(slug="known")
 
 

@@ -6,7 +6,7 @@ import json
 import pytest
 from django.db import connection
 
-from profiles.services import scoring
+from profiles.services.band_table import ensure_band_table
 from profiles.models import Profile, ProfileChange, ProfileStatus
 
 from tests.conftest import SEED_SLUG
@@ -19,7 +19,7 @@ URL = f"{API}/profiles/import"
 
 @pytest.fixture(autouse=True)
 def bands():
-    scoring.ensure_band_table()
+    ensure_band_table()
 
 
 def post(client, payload, *, content_type="application/json", query=""):

@@ -14,7 +14,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from profiles.services import scoring
+from profiles.services.changes import change_entry, record_changes
 from profiles.models import ChangeAction, Profile
 
 from tests.factories import MembershipFactory
@@ -67,8 +67,8 @@ def api_crawl(client):
 @pytest.fixture(autouse=True)
 def every_profile_in_the_changes_feed(planted_registry):
     """Factories write no feed entries: enter every planted profile, drafts included."""
-    scoring.record_changes(
-        scoring.change_entry(profile, ChangeAction.CREATED, public_before=False) for profile in Profile.objects.all()
+    record_changes(
+        change_entry(profile, ChangeAction.CREATED, public_before=False) for profile in Profile.objects.all()
     )
 
 

@@ -4,7 +4,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from profiles.services import scoring
+from profiles.rules.confidence import DEFAULT_BAND_ROWS
+from profiles.selectors.bands import current_bands
+from profiles.services.band_table import ensure_band_table, replace_band_table
 from profiles.models import ProfileStatus, Visibility
 from profiles.services.scoring import recompute_scores
 
@@ -51,7 +53,7 @@ def grow(profile, n):
 @pytest.fixture
 def small_and_large(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):  # committed, as before any real read
-        scoring.ensure_band_table()
+        ensure_band_table()
         small, large = ProfileFactory(slug="small"), ProfileFactory(slug="large")
         grow(small, 2)  # one public and one members-only item of each kind: no list is empty
         grow(large, 12)
@@ -63,7 +65,7 @@ def small_and_large(django_capture_on_commit_callbacks):
 
 def warm_bands():
     """Fill the shared cache's band table, as the first read after any change does."""
-    scoring.current_bands(cached=True)
+    current_bands(cached=True)
 
 
 def count(client, url):
@@ -121,15 +123,15 @@ def test_a_cold_band_cache_costs_one_query_then_none(small_and_large):
 
 def test_a_band_table_change_reaches_the_api_at_once(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        scoring.ensure_band_table()
+        ensure_band_table()
         ProfileFactory(slug="harbour")
     client = client_with_token()
     before = client.get(f"{API}/profiles/harbour/?lang=all").json()["confidence"]["label"]  # now cached
     rows = [
         {"lower": lower, "upper": upper, "grade": grade, "label_en": f"{label_en} (renamed)", "label_zh_hans": f"{label_zh}（新）"}
-        for lower, upper, grade, label_en, label_zh, *_descriptions in scoring.DEFAULT_BAND_ROWS
+        for lower, upper, grade, label_en, label_zh, *_descriptions in DEFAULT_BAND_ROWS
     ]
     with django_capture_on_commit_callbacks(execute=True):
-        scoring.replace_band_table(rows)
+        replace_band_table(rows)
     after = client.get(f"{API}/profiles/harbour/?lang=all").json()["confidence"]["label"]
     assert after == {"en": f"{before['en']} (renamed)", "zh-hans": f"{before['zh-hans']}（新）"}

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from profiles.services import scoring
+from profiles.services.band_table import ensure_band_table, replace_band_table
 from profiles.interchange.service import import_text
 from profiles.models import Profile, ProfileStatus, Visibility
 from profiles.services.scoring import recompute_scores
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 def seed(seed_document):
     import json
 
-    scoring.ensure_band_table()
+    ensure_band_table()
     import_text(json.dumps(seed_document))
     return Profile.objects.get(slug=SEED_SLUG)
 
@@ -55,13 +55,13 @@ def test_detail_has_every_section_and_confidence_with_a_two_place_score(anonymou
 
 
 def test_grade_and_label_come_from_the_live_band_table(anonymous):
-    scoring.ensure_band_table()
+    ensure_band_table()
     profile = ProfileFactory(score_override=Decimal("0.80"), override_reason="Analyst view.")
     recompute_scores([profile])
     assert detail(anonymous, profile.slug)["confidence"] | {"explanation": None} == {
         "score": "0.80", "grade": "A/B", "label": "Strong", "overridden": True, "explanation": None,
     }  # fmt: skip
-    scoring.replace_band_table(
+    replace_band_table(
         [{"lower": "0.50", "upper": "1.00", "grade": "X", "label_en": "Upper half"},
          {"lower": "0.00", "upper": "0.49", "grade": "Y", "label_en": "Lower half"}]
     )  # fmt: skip
@@ -70,7 +70,7 @@ def test_grade_and_label_come_from_the_live_band_table(anonymous):
 
 
 def test_claims_carry_their_evidence_basis(anonymous):
-    scoring.ensure_band_table()
+    ensure_band_table()
     profile = ProfileFactory()
     record = EvidenceFactory(url="https://example.org/filing", publisher="Registry", kind="direct", reliability="A")
     ProfileEvidenceFactory(profile=profile, evidence=record, key="filing")
@@ -142,7 +142,7 @@ def test_lang_parameter_wins_over_accept_language(anonymous):
 
 
 def test_lang_all_gives_text_objects_as_in_the_interchange_format(anonymous):
-    scoring.ensure_band_table()
+    ensure_band_table()
     profile = ProfileFactory(name_en="Exchange", name_zh_hans="交换中心", summary_en="Only English.")
     body = detail(anonymous, profile.slug, lang="all")
     assert body["name"] == {"en": "Exchange", "zh-hans": "交换中心"}
@@ -178,7 +178,7 @@ def test_a_part_of_another_profile_is_404(anonymous, seed):
 
 
 def test_confidence_bands_are_the_live_table(anonymous):
-    scoring.ensure_band_table()
+    ensure_band_table()
     body = anonymous.get(f"{API}/confidence-bands/").json()
     assert body["results"][0] == {"lower": "0.90", "upper": "1.00", "grade": "A", "label": "High",
                                   "description": "direct sources"}  # fmt: skip
@@ -201,7 +201,7 @@ def test_list_shows_published_profiles_newest_first_to_readers(anonymous):
 
 
 def test_list_rows_have_a_summary_shape(anonymous):
-    scoring.ensure_band_table()
+    ensure_band_table()
     ProfileFactory(slug="one", region="Global", category="Registry")
     [row] = anonymous.get(f"{API}/profiles/").json()["results"]
     assert row["slug"] == "one" and row["region"] == "Global" and row["category"] == "Registry"
@@ -220,7 +220,7 @@ def test_list_rows_have_a_summary_shape(anonymous):
     ],
 )
 def test_list_filters(anonymous, params, expected):
-    scoring.ensure_band_table()
+    ensure_band_table()
     ProfileFactory(slug="topic-one", kind="topic", region="Asia Pacific", summary_en="Undersea cables.")
     ProfileFactory(slug="registry-one", category="Registry", score=Decimal("0.80"))
     assert slugs(anonymous.get(f"{API}/profiles/", params)) == expected

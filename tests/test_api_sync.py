@@ -5,7 +5,8 @@ import json
 import pytest
 from django.utils import timezone
 
-from profiles.services import editing, scoring
+from profiles.services.band_table import ensure_band_table
+from profiles.services import editing
 from profiles.interchange.service import import_text
 from profiles.models import Profile, ProfileStatus
 from profiles.services.publishing import transition
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def bands():
-    scoring.ensure_band_table()
+    ensure_band_table()
 
 
 # --- Cursor pagination ----------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 import pytest
 
-from profiles.services import scoring
+from profiles.services.band_table import ensure_band_table
 from profiles.models import (
     Claim,
     ClaimEvidence,
@@ -32,7 +32,7 @@ NEW_PROFILE = {"slug": "new-exchange", "kind": "institution", "name": {"en": "Ne
 
 @pytest.fixture(autouse=True)
 def bands():
-    scoring.ensure_band_table()
+    ensure_band_table()
 
 
 def etag_of(client, slug):

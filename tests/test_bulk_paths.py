@@ -11,9 +11,10 @@ from decimal import Decimal
 
 import pytest
 
+from profiles.selectors.bands import current_bands
+from profiles.services import scoring
 from registry.infra import bulk_writes
 from profiles.interchange import service
-from profiles.services import scoring
 from profiles.interchange.graphs import export_graphs
 from profiles.models import Claim, FaqEntry, Profile, ProfileChange
 from profiles.rules.visibility import ANONYMOUS, MEMBER, STAFF, profile_graphs
@@ -116,7 +117,7 @@ def test_export_from_rows_equals_export_from_the_prefetched_graph(audience, seed
     for i in range(3):
         scored_profile(f"extra-{i}", verified=bool(i % 2))
     ProfileFactory(slug="draft-one", status="draft")
-    bands = scoring.current_bands()
+    bands = current_bands()
 
     from_graph = [service.export_document(p, bands, audience) for p in profile_graphs(audience)]
     from_rows = [service.export_document(p, bands, audience) for p in export_graphs(audience, chunk=2)]

@@ -14,8 +14,12 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import translation
 
+from profiles.rules.confidence import DEFAULT_BAND_ROWS
+from profiles.selectors.bands import current_bands
+from profiles.services import scoring
+from profiles.services.band_table import replace_band_table
 from registry.infra import page_cache
-from profiles.services import editing, scoring
+from profiles.services import editing
 from profiles.models import ConfidenceBand, ProfileStatus, ReviewStatus
 from profiles.services.history import review_evidence
 
@@ -275,11 +279,11 @@ def test_a_band_table_change_is_visible_at_once(client, profile, committed):
     _warm(client, "/{lang}/methodology/")
     rows = [
         {"lower": lower, "upper": upper, "grade": grade, "label_en": label_en, "label_zh_hans": label_zh}
-        for lower, upper, grade, label_en, label_zh, *_descriptions in scoring.DEFAULT_BAND_ROWS
+        for lower, upper, grade, label_en, label_zh, *_descriptions in DEFAULT_BAND_ROWS
     ]
     rows[0]["label_en"], rows[0]["label_zh_hans"] = "Top of the table", "表格顶端"
     with committed():
-        scoring.replace_band_table(rows)
+        replace_band_table(rows)
     assert "Top of the table" in text(client.get("/en/methodology/"))
     assert "表格顶端" in text(client.get("/zh-hans/methodology/"))
 
@@ -367,9 +371,9 @@ def test_without_a_shared_cache_every_page_is_rendered_fresh_with_its_etag(clien
 
 def test_without_a_shared_cache_the_band_table_is_read_each_time(settings, django_assert_num_queries):
     settings.PAGE_CACHE = False
-    scoring.current_bands(cached=True)
+    current_bands(cached=True)
     with django_assert_num_queries(1):
-        scoring.current_bands(cached=True)
+        current_bands(cached=True)
 
 
 def _count_queries(client, url):
@@ -386,9 +390,9 @@ def _count_queries(client, url):
 
 def test_the_band_table_is_read_once_then_from_the_cache(django_assert_num_queries):
     with django_assert_num_queries(1):
-        english = scoring.current_bands(cached=True)
+        english = current_bands(cached=True)
     with django_assert_num_queries(0), translation.override("zh-hans"):
-        chinese = scoring.current_bands(cached=True)
+        chinese = current_bands(cached=True)
     assert [band.label for band in english][:2] == ["High", "Strong"]
     assert [band.label for band in chinese][:2] == ["高", "强"]
     assert english[0].lower == Decimal("0.90")
@@ -506,10 +510,10 @@ def test_with_redis_unreachable_pages_are_rendered_and_nothing_waits_on_the_watc
 
 
 def test_scoring_reads_the_band_table_itself_not_the_cached_copy():
-    scoring.current_bands(cached=True)
+    current_bands(cached=True)
     ConfidenceBand.objects.filter(grade="A").update(label_en="Edited in the database")
-    assert scoring.current_bands()[0].label == "Edited in the database"
-    assert scoring.current_bands(cached=True)[0].label == "High"  # pages: until the next invalidation
+    assert current_bands()[0].label == "Edited in the database"
+    assert current_bands(cached=True)[0].label == "High"  # pages: until the next invalidation
 
 
 def test_with_a_replica_pages_are_stored_only_once_its_lag_has_passed(monkeypatch):

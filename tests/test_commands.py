@@ -19,7 +19,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from profiles.services import scoring
+from profiles.services.band_table import replace_band_table
 from profiles.interchange.service import import_text
 from profiles.models import Claim, ConfidenceBand, EvidenceRecord, Membership, Profile
 from profiles.rules.visibility import Audience, MEMBER
@@ -484,7 +484,7 @@ def test_after_a_band_table_change_scores_are_recomputed():
     run("recompute_confidence")
     assert Claim.objects.get(pk=claim.pk).score == Decimal("0.89")
 
-    scoring.replace_band_table(NEW_TABLE)
+    replace_band_table(NEW_TABLE)
     # The cap is now 0.95 - 0.01 = 0.94, so the uncapped 0.91 shows.
     assert Claim.objects.get(pk=claim.pk).score == Decimal("0.91")
     out, _ = run("recompute_confidence")

@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.test import Client
 from rest_framework.test import APIClient
 
-from profiles.services import scoring
+from profiles.services.band_table import ensure_band_table
 from profiles.models import Claim, Profile, ProfileChange
 from profiles.accounts.tokens import create_token
 
@@ -56,7 +56,7 @@ def race(work, count=WRITERS):
 
 @pytest.fixture(autouse=True)
 def bands():
-    scoring.ensure_band_table()
+    ensure_band_table()
 
 
 # --- imports touching the same slugs ----------------------------------------------------------------

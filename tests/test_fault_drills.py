@@ -1,3 +1,4 @@
+from profiles.services.band_table import ensure_band_table
 """Real outages, PostgreSQL only: a cluster stopped under a running server; an import killed with SIGKILL.
 
 - The database drill starts a throwaway PostgreSQL cluster (initdb into a temporary
@@ -28,7 +29,6 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from profiles.services import scoring
 
 from tests.conftest import SEED_FILE
 
@@ -210,7 +210,7 @@ def backend_gone(application_name):
 
 @pytest.mark.django_db(transaction=True)
 def test_an_import_killed_midway_leaves_the_database_as_it_was(tmp_path):
-    scoring.ensure_band_table()
+    ensure_band_table()
     call_command("import_profiles", str(SEED_FILE), stdout=io.StringIO())
     before_counts, before_export = table_counts(), export_everything()
     assert before_counts["profiles_profile"] == 1
@@ -257,7 +257,7 @@ def test_an_import_killed_midway_leaves_the_database_as_it_was(tmp_path):
 @pytest.mark.django_db(transaction=True)
 def test_a_pg_dump_restores_into_an_empty_database_with_everything_in_it(tmp_path):
     """The backup of docs/deploy.md: pg_restore runs with an empty search_path, so the schema must not need one."""
-    scoring.ensure_band_table()
+    ensure_band_table()
     call_command("import_profiles", str(SEED_FILE), stdout=io.StringIO())
     source = connection.settings_dict
     target = f"{source['NAME']}_restored"

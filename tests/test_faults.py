@@ -13,7 +13,7 @@ import pytest
 from django.core.cache import caches
 from django.db import OperationalError, connection
 
-from profiles.services import scoring
+from profiles.services.band_table import ensure_band_table
 from registry.infra import cache as registry_cache
 from registry.infra import health
 
@@ -33,7 +33,7 @@ def database_down():
 
 @pytest.fixture
 def profile():
-    scoring.ensure_band_table()
+    ensure_band_table()
     return ProfileFactory(name_en="Root zone operator", name_zh_hans="根区运营者")
 
 
@@ -100,7 +100,7 @@ def test_an_outage_is_logged_as_one_line_without_a_traceback(client, profile, da
 
 def test_other_errors_are_still_500s(client, profile):
     client.raise_request_exception = False
-    with mock.patch("profiles.web.views.site.scoring.current_bands", side_effect=ValueError("a bug")):
+    with mock.patch("profiles.web.views.site.current_bands", side_effect=ValueError("a bug")):
         response = client.get("/en/methodology/")
     assert response.status_code == 500
 

@@ -15,7 +15,7 @@ from django.test import Client
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from profiles.services import scoring
+from profiles.services.band_table import ensure_band_table
 from profiles.interchange.service import import_text
 from profiles.models import Profile
 from profiles.accounts.roles import assign_role
@@ -60,7 +60,7 @@ segment = value.map(lambda v: quote(v, safe=""))
 
 @pytest.fixture
 def registry(seed_document):
-    scoring.ensure_band_table()
+    ensure_band_table()
     import_text(json.dumps(seed_document))
     profile = Profile.objects.get()
     editor = Client()

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
-from profiles.services import scoring
+from profiles.services.band_table import ensure_band_table
 from profiles.interchange.service import InterchangeError, import_text
 from profiles.models import EvidenceRecord, Profile, ProfileStatus
 from profiles.accounts.roles import assign_role
@@ -126,7 +126,7 @@ def assert_feed_inert(xml_bytes, where):
 
 @pytest.fixture(autouse=True)
 def bands():
-    scoring.ensure_band_table()
+    ensure_band_table()
 
 
 def hostile_document(seed, offset):

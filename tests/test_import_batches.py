@@ -13,8 +13,8 @@ import pytest
 from django.core.management import call_command
 from django.db import DatabaseError
 
-from profiles.interchange import writer
 from profiles.services import scoring
+from profiles.interchange import writer
 from profiles.interchange.service import InterchangeError, import_stream, import_text, iter_documents
 from profiles.models import (
     Claim,

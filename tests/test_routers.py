@@ -5,7 +5,7 @@ from django.db import connection, connections
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 
-from profiles.services import scoring
+from profiles.services.band_table import ensure_band_table
 from profiles.models import Profile, ProfileStatus
 from registry.infra import middleware, routers
 
@@ -117,7 +117,7 @@ def queries_by_database(client, method, url, **kwargs):
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="two connections to one test database need PostgreSQL")
 @pytest.mark.django_db(transaction=True, databases=["default", "replica"])
 def test_pages_read_from_the_replica_and_a_writer_reads_the_primary_until_the_pin_expires(replica):
-    scoring.ensure_band_table()
+    ensure_band_table()
     profile = ProfileFactory(status=ProfileStatus.DRAFT, summary_en="First summary.")
     editor = Client()
     editor_user = user_with_role("editor")

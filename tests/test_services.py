@@ -7,12 +7,9 @@ import pytest
 
 from profiles.rules import confidence
 from profiles.models import ConfidenceBand, EvidenceKind, Profile, Reliability, ReviewStatus
-from profiles.services.scoring import (
-    current_bands,
-    recompute_for_evidence,
-    recompute_scores,
-    replace_band_table,
-)
+from profiles.selectors.bands import current_bands
+from profiles.services.scoring import recompute_for_evidence, recompute_scores
+from profiles.services.band_table import replace_band_table
 
 from tests.factories import ClaimEvidenceFactory, ClaimFactory, EvidenceFactory, ProfileFactory
 
@@ -145,7 +142,7 @@ def test_an_overlapping_band_table_is_refused():
 
 
 def test_an_empty_band_table_is_reinstated_with_the_defaults():
-    from profiles.services.scoring import ensure_band_table
+    from profiles.services.band_table import ensure_band_table
 
     assert ensure_band_table() is False  # the migration installed it already
     ConfidenceBand.objects.all().delete()

@@ -16,8 +16,9 @@ from django.urls import path
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from profiles.rules.confidence import DEFAULT_BAND_ROWS
+from profiles.services.band_table import replace_band_table
 from profiles.rules import confidence
-from profiles.services import scoring
 from profiles.models import ConfidenceBand, ProfileKind, ProfileStatus, TimelineKind, Visibility
 from profiles.web.structured_data import describe
 from registry import urls as project_urls
@@ -282,11 +283,11 @@ def test_methodology_cap_follows_the_band_table(client, django_capture_on_commit
     assert "which is 0.89 with the table above" in text_of(client.get("/en/methodology/"))
     rows = [
         {"lower": lower, "upper": upper, "grade": grade, "label_en": label}
-        for lower, upper, grade, label, *_rest in scoring.DEFAULT_BAND_ROWS
+        for lower, upper, grade, label, *_rest in DEFAULT_BAND_ROWS
     ]
     rows[0]["lower"], rows[1]["upper"] = "0.95", "0.94"
     with django_capture_on_commit_callbacks(execute=True):
-        scoring.replace_band_table(rows)
+        replace_band_table(rows)
     assert "which is 0.94 with the table above" in text_of(client.get("/en/methodology/"))
 
 

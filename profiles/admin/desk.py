@@ -3,7 +3,7 @@
 The classes here stay thin. Workflow moves go through `publishing.transition`; saved edits
 through `revisions` (stale-save refusal, version, recomputation, changes feed, history);
 citation review through `history.review_evidence`; the band table through
-`scoring.replace_band_table`; watchpoints through `watchpoints`; the front page through
+`replace_band_table`; watchpoints through `watchpoints`; the front page through
 `dashboard`; previews through `views.preview`. Every bilingual field is edited in both
 languages (modeltranslation's admin classes).
 """
@@ -26,9 +26,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin, TranslationStackedInline, TranslationTabularInline
 
+from profiles.selectors.bands import current_bands
+from profiles.services import scoring
+from profiles.services.band_table import replace_band_table
 from profiles.selectors import browsing, dashboard
 from profiles.rules import confidence
-from profiles.services import history, publishing, scoring, watchpoints
+from profiles.services import history, publishing, watchpoints
 from profiles.admin.forms import (
     BandRowForm,
     BandTableFormSet,
@@ -128,7 +131,7 @@ def _band_case(bands, attribute="grade"):
 
 def _with_grades(queryset):
     """Annotate `grade_now` and `band_label` from the live band table (one query for the table)."""
-    bands = scoring.current_bands()
+    bands = current_bands()
     return queryset.annotate(grade_now=_band_case(bands), band_label=_band_case(bands, "label"))
 
 
@@ -315,7 +318,7 @@ class GradeListFilter(admin.SimpleListFilter):
     parameter_name = "grade"
 
     def lookups(self, request, model_admin):
-        self.bands = scoring.current_bands()
+        self.bands = current_bands()
         return [(grade, browsing.grade_label(grade, self.bands)) for grade in browsing.grades(self.bands)]
 
     def queryset(self, request, queryset):
@@ -727,7 +730,7 @@ class ClaimAdmin(ProfilePartAdmin):
 
     @admin.display(description=_("grade"))
     def grade(self, claim):
-        return _grade_text(claim.score, scoring.current_bands()) if claim.pk else "—"
+        return _grade_text(claim.score, current_bands()) if claim.pk else "—"
 
     @admin.display(description=_("explanation"))
     def explanation_text(self, claim):
@@ -860,7 +863,7 @@ class EvidenceRecordAdmin(RevisionedAdmin, TranslationAdmin):
 
 @admin.register(ConfidenceBand)
 class ConfidenceBandAdmin(admin.ModelAdmin):
-    """The band table, edited as one table: saved whole through `scoring.replace_band_table` or not at all."""
+    """The band table, edited as one table: saved whole through `replace_band_table` or not at all."""
 
     def has_add_permission(self, request):
         return False  # rows are added in the table itself
@@ -888,7 +891,7 @@ class ConfidenceBandAdmin(admin.ModelAdmin):
             if formset.is_valid():
                 rows = [form.cleaned_data for form in formset.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
                 try:
-                    changed = scoring.replace_band_table(rows)
+                    changed = replace_band_table(rows)
                 except confidence.BandTableError as exc:
                     table_errors = exc.problems
                 else:

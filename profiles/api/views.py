@@ -27,8 +27,9 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.metadata import SimpleMetadata
 from rest_framework.response import Response
 
+from profiles.selectors.bands import current_bands
 from registry.infra import page_cache
-from profiles.services import editing, scoring
+from profiles.services import editing
 from profiles.models import ConfidenceBand, ProfileTopic
 from profiles.rules.visibility import ANONYMOUS, Audience, profile_graph_queryset, visible_profiles
 from profiles.api import etags, filters, pagination
@@ -186,7 +187,7 @@ class ApiView(GenericAPIView):
             self._bands = {}
             for language in LANGUAGES if self.lang == ALL else (self.lang,):
                 with translation.override(language):
-                    self._bands[language] = scoring.current_bands(cached=cached)
+                    self._bands[language] = current_bands(cached=cached)
         return self._bands
 
     @contextmanager

@@ -34,8 +34,8 @@ from urllib.parse import urlsplit, urlunsplit
 from django.conf import settings
 from django.utils import translation
 
+from profiles.selectors.bands import current_bands
 from profiles.rules import confidence
-from profiles.services import scoring
 from profiles.models import (
     ClaimSection,
     Criticality,
@@ -754,7 +754,7 @@ def _text(obj, name):
 def export_documents(audience=STAFF, queryset=None):
     """Yield the canonical document of every profile the audience may see."""
     with translation.override(settings.LANGUAGE_CODE):  # labels in one language: stable bytes
-        bands = scoring.current_bands()
+        bands = current_bands()
     for profile in export_graphs(audience, queryset):
         yield export_document(profile, bands, audience)
 

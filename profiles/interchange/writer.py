@@ -31,10 +31,12 @@ from django.db.models import Q
 from django.utils import timezone
 from modeltranslation.translator import translator
 
+from profiles.selectors.bands import current_bands
+from profiles.services import scoring
+from profiles.services.changes import change_entry_for, record_changes
 from registry.infra import bulk_writes, page_cache
 from profiles.rules import confidence
 from profiles.interchange import service
-from profiles.services import scoring
 from profiles.models import (
     Briefing,
     ChangeAction,
@@ -178,7 +180,7 @@ class _Writer:
     def __init__(self, report):
         self.report = report
         self.as_of = date.today()
-        self.bands = scoring.current_bands()
+        self.bands = current_bands()
         self.changed_ids = set()  # profiles this import wrote
         self.changed_evidence = set()  # stored records whose description this import changed
         self.relationships = []  # written once every profile exists
@@ -223,8 +225,8 @@ class _Writer:
                 model.objects.filter(profile_id__in=updated_ids).delete()
             Relationship.objects.filter(source_id__in=updated_ids).delete()
         self._write_parts(changed, ids, evidence, scored)
-        scoring.record_changes(
-            scoring.change_entry_for(
+        record_changes(
+            change_entry_for(
                 profile_id=ids[i],
                 slug=doc["slug"],
                 status=doc["status"],

@@ -2,22 +2,14 @@ from decimal import Decimal
 
 from django.db import migrations
 
-# The seed page's band table, in both languages.
-DEFAULT_BANDS = [
-    ("0.90", "1.00", "A", "High", "高", "direct sources", "直接来源"),
-    ("0.75", "0.89", "A/B", "Strong", "强", "", ""),
-    ("0.55", "0.74", "B/C", "Medium", "中", "", ""),
-    ("0.35", "0.54", "C/D", "Weak–medium", "弱至中", "", ""),
-    ("0.10", "0.34", "D", "Weak signal", "弱信号", "", ""),
-    ("0.00", "0.09", "D", "Internal monitoring", "内部监测", "", ""),
-]
-
+# The default table is declared once, with the scoring rules it belongs to.
+from profiles.rules.confidence import DEFAULT_BAND_ROWS
 
 def add_default_bands(apps, schema_editor):
     ConfidenceBand = apps.get_model("profiles", "ConfidenceBand")
     if ConfidenceBand.objects.exists():
         return
-    for lower, upper, grade, label_en, label_zh, description_en, description_zh in DEFAULT_BANDS:
+    for lower, upper, grade, label_en, label_zh, description_en, description_zh in DEFAULT_BAND_ROWS:
         ConfidenceBand.objects.create(
             lower=Decimal(lower),
             upper=Decimal(upper),

@@ -144,13 +144,21 @@ class Band:
         return self.lower <= score <= self.upper
 
 
-DEFAULT_BANDS: tuple[Band, ...] = (
-    Band(Decimal("0.90"), Decimal("1.00"), "A", "High", "direct sources"),
-    Band(Decimal("0.75"), Decimal("0.89"), "A/B", "Strong"),
-    Band(Decimal("0.55"), Decimal("0.74"), "B/C", "Medium"),
-    Band(Decimal("0.35"), Decimal("0.54"), "C/D", "Weak–medium"),
-    Band(Decimal("0.10"), Decimal("0.34"), "D", "Weak signal"),
-    Band(Decimal("0.00"), Decimal("0.09"), "D", "Internal monitoring"),
+# The seed page's band table, the default of every new registry, in both languages:
+# (lower, upper, grade, label en / zh-hans, description en / zh-hans). The migration that
+# installs it, the band-table service and the English `DEFAULT_BANDS` all read this one list.
+DEFAULT_BAND_ROWS = (
+    ("0.90", "1.00", "A", "High", "高", "direct sources", "直接来源"),
+    ("0.75", "0.89", "A/B", "Strong", "强", "", ""),
+    ("0.55", "0.74", "B/C", "Medium", "中", "", ""),
+    ("0.35", "0.54", "C/D", "Weak–medium", "弱至中", "", ""),
+    ("0.10", "0.34", "D", "Weak signal", "弱信号", "", ""),
+    ("0.00", "0.09", "D", "Internal monitoring", "内部监测", "", ""),
+)
+
+DEFAULT_BANDS: tuple[Band, ...] = tuple(
+    Band(Decimal(lower), Decimal(upper), grade, label_en, description_en)
+    for lower, upper, grade, label_en, _label_zh, description_en, _description_zh in DEFAULT_BAND_ROWS
 )
 
 

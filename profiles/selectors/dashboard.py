@@ -31,8 +31,8 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from reversion.models import Version
 
+from profiles.selectors.bands import current_bands
 from profiles.rules import confidence
-from profiles.services import scoring
 from profiles.services.watchpoints import DUE_WITHIN_DAYS
 from profiles.models import (
     Claim,
@@ -176,7 +176,7 @@ def _recorded_claim(serialized_data):
 
 def claims_below_band(*, bands=None, limit=LIMIT):
     """Published claims now scored below the band their score was in at the last publication."""
-    bands = bands or scoring.current_bands()
+    bands = bands or current_bands()
     last_publication = ProfileTransition.objects.filter(
         profile=OuterRef("pk"), to_status=ProfileStatus.PUBLISHED
     ).order_by("-at", "-id")
@@ -220,7 +220,7 @@ def claims_below_band(*, bands=None, limit=LIMIT):
 def analyst_dashboard(*, now=None):
     """Every list of the analyst desk's front page."""
     now = now or timezone.now()
-    bands = scoring.current_bands()
+    bands = current_bands()
     return {
         "review_queue": review_queue(),
         "evidence_awaiting_review": evidence_awaiting_review(),

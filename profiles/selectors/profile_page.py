@@ -2,8 +2,8 @@
 
 from dataclasses import dataclass, field
 
+from profiles.selectors.bands import current_bands
 from profiles.rules import confidence
-from profiles.services import scoring
 from profiles.web import timeline
 from profiles.rules.visibility import profile_graph, visible_explanation
 
@@ -52,7 +52,7 @@ def profile_page(audience, slug):
     profile = profile_graph(audience, slug)
     if profile is None:
         return None
-    bands = scoring.current_bands(cached=True)
+    bands = current_bands(cached=True)
     return ProfilePage(
         profile=profile,
         bands=bands,

@@ -7,7 +7,7 @@ Plain functions for the API and the admin. Each edit:
 2. applies the change and validates it (`full_clean`, plus the rules below), raising
    `EditError` with messages per field — nothing is written then;
 3. raises `Profile.version`, recomputes the stored scores (`scoring.recompute_scores`)
-   and appends an entry to the changes feed (`scoring.record_changes`).
+   and appends an entry to the changes feed (`record_changes`).
 
 Values are in the API's shape: a text is `{"en": …, "zh-hans": …}` (only the
 languages given are changed; `""` or None clears one), evidence is referred to
@@ -27,8 +27,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from profiles.services import scoring
 from profiles.rules import confidence
-from profiles.services import history, publishing, scoring
+from profiles.services import history, publishing
 from profiles.interchange.service import normalize_url
 from profiles.models import (
     Briefing,

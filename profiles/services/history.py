@@ -50,6 +50,7 @@ from modeltranslation.translator import NotRegistered, translator
 from reversion.models import Revision, Version
 
 from profiles.services import scoring
+from profiles.services.changes import change_entry, record_changes
 from profiles.models import (
     Briefing,
     ChangeAction,
@@ -271,7 +272,7 @@ def profile_saved(profile, *, actor=None, created=False, public_before=None):
     if public_before is None:
         public_before = False if created else is_public(fresh)
     action = ChangeAction.CREATED if created else ChangeAction.UPDATED
-    scoring.record_changes([scoring.change_entry(fresh, action, public_before=public_before)])
+    record_changes([change_entry(fresh, action, public_before=public_before)])
     capture_profile(fresh)
     return fresh
 
@@ -287,7 +288,7 @@ def profile_deleted(profile, *, public_before, actor=None):
     if actor is None and reversion.is_active():
         actor = reversion.get_user()
     _record_deleted_graph(profile, actor)
-    scoring.record_changes([scoring.change_entry(profile, ChangeAction.DELETED, public_before=public_before)])
+    record_changes([change_entry(profile, ChangeAction.DELETED, public_before=public_before)])
 
 
 def _record_deleted_graph(profile, actor):
@@ -667,8 +668,8 @@ def restore_version(profile, version, *, actor=None, expected_version=None):
         )
         scoring.recompute_scores([locked.pk], record=False)
         restored_profile = Profile.objects.get(pk=locked.pk)
-        scoring.record_changes(
-            [scoring.change_entry(restored_profile, ChangeAction.UPDATED, public_before=public_before)]
+        record_changes(
+            [change_entry(restored_profile, ChangeAction.UPDATED, public_before=public_before)]
         )
         capture_profile(restored_profile)
     return RestoreResult(restored_profile, skipped)
@@ -760,6 +761,6 @@ def recover_profile(version, *, actor=None):
         Profile.objects.filter(pk=profile_id).update(version=recorded_version + 1, updated_at=timezone.now())
         scoring.recompute_scores([profile_id], record=False)
         recovered = Profile.objects.get(pk=profile_id)
-        scoring.record_changes([scoring.change_entry(recovered, ChangeAction.CREATED, public_before=False)])
+        record_changes([change_entry(recovered, ChangeAction.CREATED, public_before=False)])
         capture_profile(recovered)
     return RestoreResult(recovered, skipped)

@@ -20,8 +20,9 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from profiles.selectors.bands import current_bands
+from profiles.services.changes import change_entry, record_changes
 from profiles.accounts import audit
-from profiles.services import scoring
 from profiles.models import (
     ChangeAction,
     Profile,
@@ -106,7 +107,7 @@ def public_snapshot(profile):
 
     graph = profile_graph(ANONYMOUS, profile.slug, as_if_published=True)
     with translation.override(settings.LANGUAGE_CODE):
-        document = export_document(graph, scoring.current_bands(), ANONYMOUS)
+        document = export_document(graph, current_bands(), ANONYMOUS)
     document["timeline"] = [e for e in document["timeline"] if e["kind"] != TimelineKind.PROFILE_UPDATE]
     return {key: [document[name] for name in names] for key, _label, names in PUBLIC_SECTIONS}
 
@@ -150,7 +151,7 @@ def transition(profile, to_status, *, actor, note="", expected_version=None):
     profile.updated_at = now
     profile.version += 1
     profile.save(update_fields=["status", "updated_at", "version", "published_at", "last_reviewed_at"])
-    scoring.record_changes([scoring.change_entry(profile, ChangeAction.UPDATED, public_before=public_before)])
+    record_changes([change_entry(profile, ChangeAction.UPDATED, public_before=public_before)])
     if PUBLISHED in (record.from_status, to_status):
         audit.publication(profile, record.from_status, to_status, actor=actor)
     return record

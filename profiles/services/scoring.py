@@ -1,4 +1,4 @@
-"""Writes that keep derived state right: stored scores and the band table.
+"""Writes that keep stored scores right.
 
 Scores are stored on claims and profiles and recomputed here whenever their
 inputs change: evidence, claim–evidence links, overrides or the band table.
@@ -10,109 +10,18 @@ from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone, translation
+from django.utils import timezone
 
-from registry.infra import bulk_writes, page_cache
+from profiles.models import ChangeAction, Claim, ClaimEvidence, Profile
 from profiles.rules import confidence
-from profiles.models import ChangeAction, Claim, ClaimEvidence, ConfidenceBand, Profile, ProfileChange
 from profiles.rules.visibility import is_public
+from profiles.selectors.bands import current_bands
+from profiles.services.changes import change_entry_for, record_changes
+from registry.infra import bulk_writes, page_cache
 
 SCORE_FIELDS = ["computed_score", "score", "policy_version", "explanation"]
-
-
-def change_entry(profile, action, *, public_before):
-    """An unsaved changes-feed entry for a profile as it is now."""
-    return ProfileChange(
-        profile=profile if action != ChangeAction.DELETED else None,
-        slug=profile.slug,
-        action=action,
-        public_before=public_before,
-        public_after=is_public(profile) if action != ChangeAction.DELETED else False,
-    )
-
-
-def change_entry_for(*, profile_id, slug, status, action, public_before):
-    """`change_entry` from a profile's id, slug and status, for bulk writers that hold rows, not instances."""
-    return ProfileChange(
-        profile_id=profile_id,
-        slug=slug,
-        action=action,
-        public_before=public_before,
-        public_after=is_public(SimpleNamespace(status=status)),
-    )
-
-
-def record_changes(entries):
-    """Append entries to the changes feed, in order."""
-    entries = list(entries)
-    ProfileChange.objects.bulk_create(entries)
-    if entries:
-        page_cache.invalidate_pages()  # every recorded change may show on a cached page
-
-
-# The seed page's band table, in both languages: (lower, upper, grade, label en/zh, description en/zh).
-DEFAULT_BAND_ROWS = [
-    ("0.90", "1.00", "A", "High", "高", "direct sources", "直接来源"),
-    ("0.75", "0.89", "A/B", "Strong", "强", "", ""),
-    ("0.55", "0.74", "B/C", "Medium", "中", "", ""),
-    ("0.35", "0.54", "C/D", "Weak–medium", "弱至中", "", ""),
-    ("0.10", "0.34", "D", "Weak signal", "弱信号", "", ""),
-    ("0.00", "0.09", "D", "Internal monitoring", "内部监测", "", ""),
-]
-
-
-def ensure_band_table():
-    """Install the default band table if there is none (a fresh or flushed database)."""
-    if ConfidenceBand.objects.exists():
-        return False
-    replace_band_table(
-        {"lower": lower, "upper": upper, "grade": grade, "label_en": label_en, "label_zh_hans": label_zh,
-         "description_en": description_en, "description_zh_hans": description_zh}
-        for lower, upper, grade, label_en, label_zh, description_en, description_zh in DEFAULT_BAND_ROWS
-    )  # fmt: skip
-    return True
-
-
-BANDS_CACHE_KEY = "bands:table"
-
-
-def current_bands(*, cached=False):
-    """The band table as `confidence.Band`s in the active language, highest first.
-
-    One query; with `cached`, read pages take it from the shared cache instead, stored
-    under the page cache's generation: a band table change (like every other
-    invalidation) makes that copy stale. Writes (scoring) always read the table itself.
-    """
-    if not (cached and page_cache.enabled()):
-        return _band_tables(languages=[translation.get_language() or settings.LANGUAGE_CODE]).popitem()[1]
-    generation, tables = page_cache.read_with_generation(BANDS_CACHE_KEY)
-    if tables is None:
-        tables = _band_tables()
-        if page_cache.is_settled(generation):
-            page_cache.store_with_generation(BANDS_CACHE_KEY, generation, tables, timeout=None)
-    return tables.get(translation.get_language()) or tables[settings.LANGUAGE_CODE]
-
-
-def _band_tables(languages=None):
-    """{language: bands} for these languages (every site language by default), from one query."""
-    rows = list(ConfidenceBand.objects.order_by("-lower"))
-    tables = {}
-    for language in languages or [code for code, _name in settings.LANGUAGES]:
-        with translation.override(language):
-            tables[language] = tuple(
-                confidence.Band(
-                    lower=band.lower,
-                    upper=band.upper,
-                    grade=band.grade,
-                    label=band.label,
-                    description=band.description,
-                )
-                for band in rows
-            )
-    return tables
 
 
 # Scoring reads only these columns; rows, not model instances, keep 10,000 profiles cheap.
@@ -269,45 +178,3 @@ def recompute_for_evidence(evidence):
     """Recompute every profile whose claims cite this evidence record."""
     profile_ids = Claim.objects.filter(evidence_links__evidence=evidence).values_list("profile_id", flat=True)
     return recompute_scores(set(profile_ids))
-
-
-def replace_band_table(rows):
-    """Replace the band table after validating it, then recompute every score.
-
-    `rows` are mappings with lower, upper, grade, label_en and optionally
-    label_zh_hans, description_en, description_zh_hans. An invalid table raises
-    `confidence.BandTableError` naming each gap or overlap, and nothing changes.
-    """
-    rows = [dict(row, lower=Decimal(str(row["lower"])), upper=Decimal(str(row["upper"]))) for row in rows]
-    for row in rows:
-        row["label"] = row.get("label_en", "")  # the untranslated column mirrors English
-        row["description"] = row.get("description_en", "")
-    bands = confidence.validate_bands(
-        confidence.Band(
-            lower=row["lower"],
-            upper=row["upper"],
-            grade=row.get("grade", ""),
-            label=row.get("label_en", ""),
-            description=row.get("description_en", ""),
-        )
-        for row in rows
-    )
-    with transaction.atomic():
-        ConfidenceBand.objects.all().delete()
-        ConfidenceBand.objects.bulk_create(
-            ConfidenceBand(
-                lower=row["lower"],
-                upper=row["upper"],
-                grade=row["grade"],
-                label=row["label"],
-                description=row["description"],
-                label_en=row.get("label_en", ""),
-                label_zh_hans=row.get("label_zh_hans", ""),
-                description_en=row.get("description_en", ""),
-                description_zh_hans=row.get("description_zh_hans", ""),
-            )
-            for row in rows
-        )
-        page_cache.invalidate_pages()  # the cached bands and every page showing a grade, on commit
-        recompute_scores(bands=bands)
-    return bands

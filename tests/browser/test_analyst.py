@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 
 from profiles.accounts.roles import create_or_update_user, ensure_role_groups
-from profiles.services.scoring import ensure_band_table
+from profiles.services.band_table import ensure_band_table
 
 # A live server needs committed data; the band table is reinstated after each flush.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from profiles.interchange.service import InterchangeError, import_text
 from profiles.accounts.roles import create_or_update_user, ensure_role_groups
-from profiles.services.scoring import ensure_band_table
+from profiles.services.band_table import ensure_band_table
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 DEMO_ACCOUNTS = (("demo-member", "member"), ("demo-analyst", "analyst"), ("demo-editor", "editor"))

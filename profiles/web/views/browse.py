@@ -6,8 +6,8 @@ Thin: parse the request, ask `browsing` (which asks `visibility` and `search`), 
 from django.http import Http404
 from django.shortcuts import render
 
+from profiles.selectors.bands import current_bands
 from profiles.selectors import browsing
-from profiles.services import scoring
 from registry.infra.page_cache import cached_page
 from profiles.rules.visibility import Audience
 
@@ -18,14 +18,14 @@ LIST_PARAMS = ("q", "sort", "page", *(d.name for d in browsing.DIMENSIONS if not
 @cached_page()
 def home(request):
     audience = Audience.for_request(request)
-    overview = browsing.home_overview(audience, bands=scoring.current_bands(cached=True))
+    overview = browsing.home_overview(audience, bands=current_bands(cached=True))
     return render(request, "profiles/home.html", {"overview": overview})
 
 
 @cached_page(params=LIST_PARAMS)
 def profile_list(request):
     audience = Audience.for_request(request)
-    bands = scoring.current_bands(cached=True)
+    bands = current_bands(cached=True)
     browse = browsing.read_browse_request(request.GET, audience=audience, bands=bands)
     result = browsing.browse_profiles(audience, browse, bands=bands)
     return render(
@@ -40,7 +40,7 @@ def facet(request, facet, value):
     if facet not in browsing.FACETS:
         raise Http404("No such facet.")
     audience = Audience.for_request(request)
-    page = browsing.facet_page(audience, facet, value, page=request.GET.get("page"), bands=scoring.current_bands(cached=True))
+    page = browsing.facet_page(audience, facet, value, page=request.GET.get("page"), bands=current_bands(cached=True))
     if page is None:
         raise Http404("No visible profile has this value.")
     return render(

@@ -15,9 +15,9 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
+from profiles.selectors.bands import current_bands
 from profiles.rules import confidence
 from profiles.selectors import profile_page
-from profiles.services import scoring
 from profiles.web import timeline
 from profiles.rules.visibility import ANONYMOUS, MEMBER, profile_graph
 
@@ -30,7 +30,7 @@ def preview_page(audience, slug):
     profile = profile_graph(audience, slug, as_if_published=True)
     if profile is None:
         return None
-    bands = scoring.current_bands()
+    bands = current_bands()
     return profile_page.ProfilePage(
         profile=profile,
         bands=bands,

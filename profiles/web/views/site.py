@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 
+from profiles.selectors.bands import current_bands
 from profiles.rules import confidence
-from profiles.services import scoring
 from profiles.api.errors import error_body
 from registry.infra.page_cache import cached_page
 from profiles.models import EvidenceKind, Reliability
@@ -68,7 +68,7 @@ def _half_life_years():
 @cached_page()
 def methodology(request):
     """How scores, bands, caps, decay and overrides work, with the live band table."""
-    bands = scoring.current_bands(cached=True)
+    bands = current_bands(cached=True)
     try:
         cap = confidence.cap_for(bands)
     except confidence.BandTableError:
