@@ -171,6 +171,32 @@ def test_token_callers_have_their_own_limit(settings):
     assert client_with_token().get(f"{API}/profiles/").status_code == 200  # anonymous still has its one
 
 
+def test_a_new_x_forwarded_for_on_each_request_does_not_escape_the_anonymous_limit(settings):
+    """Without a trusted proxy (NUM_PROXIES=0, the default) the caller's own address counts, not a header it sends."""
+    limit(settings, anon="3/min")
+    client = client_with_token()
+    statuses = [
+        client.get(f"{API}/confidence-bands/", REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").status_code
+        for n in range(4)
+    ]
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_behind_one_trusted_proxy_each_forwarded_client_has_its_own_limit(settings):
+    limit(settings, anon="1/min")
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    client = client_with_token()
+
+    def through_proxy(forwarded_for):
+        return client.get(f"{API}/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded_for).status_code
+
+    assert through_proxy("198.51.100.1") == 200
+    assert through_proxy("198.51.100.1") == 429
+    # The proxy appends the address it saw; what the client wrote before it is not trusted.
+    assert through_proxy("192.0.2.77, 198.51.100.1") == 429
+    assert through_proxy("198.51.100.2") == 200
+
+
 def test_no_rate_set_means_no_limit(settings):
     limit(settings)
     client = client_with_token()
