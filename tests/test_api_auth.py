@@ -7,6 +7,7 @@ import re
 import pytest
 from django.contrib import admin
 from django.contrib.messages.storage.fallback import FallbackStorage
+from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
@@ -106,18 +107,16 @@ def admin_request(user, method="post"):
     return request
 
 
-def test_admin_creates_a_token_and_shows_its_key_once_in_a_message():
+def test_admin_creates_a_token_with_its_hash_only_and_puts_no_key_in_a_message():
     superuser = StaffFactory(is_superuser=True)
     owner = UserFactory()
     model_admin = ApiTokenAdmin(ApiToken, admin.site)
     request = admin_request(superuser)
     token = ApiToken(user=owner, name="Partner site")
     model_admin.save_model(request, token, form=None, change=False)
-    [message] = list(request._messages)
-    key = re.search(r"<code>(rk_[^<]+)</code>", str(message)).group(1)
+    assert list(request._messages) == []  # messages travel in a cookie or the session
     stored = ApiToken.objects.get(user=owner)
-    assert stored.pk == token.pk and stored.key_hash == hashlib.sha256(key.encode()).hexdigest()
-    assert client_with_token(key).get(f"{API}/profiles/").status_code == 200
+    assert stored.pk == token.pk and len(stored.key_hash) == 64 and stored.prefix.startswith("rk_")
 
 
 def test_admin_revoke_action_revokes_tokens():
@@ -143,6 +142,36 @@ def test_admin_pages_create_list_and_revoke_tokens(client):
     client.post("/admin/profiles/apitoken/", {"action": "revoke", "_selected_action": [token.pk]})
     token.refresh_from_db()
     assert token.revoked_at is not None
+
+
+def create_in_admin(client, owner, **headers):
+    client.force_login(StaffFactory(is_superuser=True))
+    return client.post("/admin/profiles/apitoken/add/", {"user": owner.pk, "name": "Sync"}, **headers)
+
+
+def test_a_key_created_in_the_admin_is_shown_on_the_answer_itself_never_in_a_cookie_or_the_session(client):
+    owner = UserFactory()
+    response = create_in_admin(client, owner)
+    assert response.status_code == 200
+    key = re.search(r"<code>(rk_[^<]+)</code>", response.content.decode()).group(1)
+    token = ApiToken.objects.get(user=owner)
+    assert token.key_hash == hashlib.sha256(key.encode()).hexdigest() and key.startswith(token.prefix)
+    assert "messages" not in response.cookies
+    assert all(key not in morsel.OutputString() for morsel in response.cookies.values())
+    assert key not in repr(dict(client.session.items()))
+    assert all(key not in repr(session.get_decoded()) for session in Session.objects.all())
+    assert "no-store" in response["Cache-Control"]
+    assert client_with_token(key).get(f"{API}/profiles/").status_code == 200
+    # Shown once: no later page has it.
+    for page in ("/admin/profiles/apitoken/", f"/admin/profiles/apitoken/{token.pk}/change/", "/admin/"):
+        assert key not in client.get(page).content.decode(), page
+
+
+def test_the_page_showing_a_new_key_speaks_chinese_to_a_chinese_reader(client):
+    response = create_in_admin(client, UserFactory(), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "请立即复制密钥" in body and "返回 API 令牌列表" in body
 
 
 # --- Rate limits ----------------------------------------------------------------------------
