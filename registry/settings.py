@@ -11,6 +11,8 @@ Environment variables:
     Running several app servers: docs/deploy.md.
     PRODUCTION     "1" serves over HTTPS only, hardened; docs/security.md lists its variables
                    and those of sign-in lock-out and import limits.
+    NUM_PROXIES    how many proxies in front of the app append to X-Forwarded-For (default 0:
+                   the client is the peer address, REMOTE_ADDR, and the header is ignored).
 """
 
 import os
@@ -192,6 +194,8 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The address counted is the one the API's rate limits count (NUM_PROXIES, below).
+AXES_CLIENT_IP_CALLABLE = "profiles.accounts.lockout.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "profiles.accounts.views.locked_out"
 # Sign-ins are in the audit log (profiles/audit.py); axes keeps only the failure counts.
@@ -280,7 +284,17 @@ IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(1024 * 1024 * 1024
 # finish is refused, nothing written ("try again").
 IMPORT_WAIT_SECONDS = float(os.environ.get("IMPORT_WAIT_SECONDS", "20"))
 
+# The client's address, for rate limits, lock-outs and the audit log: the peer address
+# (REMOTE_ADDR) unless NUM_PROXIES trusted proxies each append the address they saw to
+# X-Forwarded-For; then the one the outermost of them saw. Anything a client writes into
+# the header itself is never trusted, so it cannot pick a new address for each request.
+# DRF decides it (`get_ident`; 0 means REMOTE_ADDR, whereas unset would trust the header).
+_num_proxies = int(os.environ.get("NUM_PROXIES") or "0")
+if _num_proxies < 0:
+    raise ImproperlyConfigured("NUM_PROXIES must be 0 or the number of proxies in front of the app.")
+
 REST_FRAMEWORK = {
+    "NUM_PROXIES": _num_proxies,
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "profiles.api.authentication.ApiTokenAuthentication",
         "profiles.api.authentication.SessionAuthentication",

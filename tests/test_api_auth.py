@@ -7,6 +7,7 @@ import re
 import pytest
 from django.contrib import admin
 from django.contrib.messages.storage.fallback import FallbackStorage
+from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
@@ -106,18 +107,16 @@ def admin_request(user, method="post"):
     return request
 
 
-def test_admin_creates_a_token_and_shows_its_key_once_in_a_message():
+def test_admin_creates_a_token_with_its_hash_only_and_puts_no_key_in_a_message():
     superuser = StaffFactory(is_superuser=True)
     owner = UserFactory()
     model_admin = ApiTokenAdmin(ApiToken, admin.site)
     request = admin_request(superuser)
     token = ApiToken(user=owner, name="Partner site")
     model_admin.save_model(request, token, form=None, change=False)
-    [message] = list(request._messages)
-    key = re.search(r"<code>(rk_[^<]+)</code>", str(message)).group(1)
+    assert list(request._messages) == []  # messages travel in a cookie or the session
     stored = ApiToken.objects.get(user=owner)
-    assert stored.pk == token.pk and stored.key_hash == hashlib.sha256(key.encode()).hexdigest()
-    assert client_with_token(key).get(f"{API}/profiles/").status_code == 200
+    assert stored.pk == token.pk and len(stored.key_hash) == 64 and stored.prefix.startswith("rk_")
 
 
 def test_admin_revoke_action_revokes_tokens():
@@ -145,6 +144,36 @@ def test_admin_pages_create_list_and_revoke_tokens(client):
     assert token.revoked_at is not None
 
 
+def create_in_admin(client, owner, **headers):
+    client.force_login(StaffFactory(is_superuser=True))
+    return client.post("/admin/profiles/apitoken/add/", {"user": owner.pk, "name": "Sync"}, **headers)
+
+
+def test_a_key_created_in_the_admin_is_shown_on_the_answer_itself_never_in_a_cookie_or_the_session(client):
+    owner = UserFactory()
+    response = create_in_admin(client, owner)
+    assert response.status_code == 200
+    key = re.search(r"<code>(rk_[^<]+)</code>", response.content.decode()).group(1)
+    token = ApiToken.objects.get(user=owner)
+    assert token.key_hash == hashlib.sha256(key.encode()).hexdigest() and key.startswith(token.prefix)
+    assert "messages" not in response.cookies
+    assert all(key not in morsel.OutputString() for morsel in response.cookies.values())
+    assert key not in repr(dict(client.session.items()))
+    assert all(key not in repr(session.get_decoded()) for session in Session.objects.all())
+    assert "no-store" in response["Cache-Control"]
+    assert client_with_token(key).get(f"{API}/profiles/").status_code == 200
+    # Shown once: no later page has it.
+    for page in ("/admin/profiles/apitoken/", f"/admin/profiles/apitoken/{token.pk}/change/", "/admin/"):
+        assert key not in client.get(page).content.decode(), page
+
+
+def test_the_page_showing_a_new_key_speaks_chinese_to_a_chinese_reader(client):
+    response = create_in_admin(client, UserFactory(), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "请立即复制密钥" in body and "返回 API 令牌列表" in body
+
+
 # --- Rate limits ----------------------------------------------------------------------------
 
 
@@ -169,6 +198,32 @@ def test_token_callers_have_their_own_limit(settings):
     client = client_with_token(key)
     assert [client.get(f"{API}/profiles/").status_code for _ in range(4)] == [200, 200, 200, 429]
     assert client_with_token().get(f"{API}/profiles/").status_code == 200  # anonymous still has its one
+
+
+def test_a_new_x_forwarded_for_on_each_request_does_not_escape_the_anonymous_limit(settings):
+    """Without a trusted proxy (NUM_PROXIES=0, the default) the caller's own address counts, not a header it sends."""
+    limit(settings, anon="3/min")
+    client = client_with_token()
+    statuses = [
+        client.get(f"{API}/confidence-bands/", REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").status_code
+        for n in range(4)
+    ]
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_behind_one_trusted_proxy_each_forwarded_client_has_its_own_limit(settings):
+    limit(settings, anon="1/min")
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    client = client_with_token()
+
+    def through_proxy(forwarded_for):
+        return client.get(f"{API}/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded_for).status_code
+
+    assert through_proxy("198.51.100.1") == 200
+    assert through_proxy("198.51.100.1") == 429
+    # The proxy appends the address it saw; what the client wrote before it is not trusted.
+    assert through_proxy("192.0.2.77, 198.51.100.1") == 429
+    assert through_proxy("198.51.100.2") == 200
 
 
 def test_no_rate_set_means_no_limit(settings):

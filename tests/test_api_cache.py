@@ -268,6 +268,57 @@ def test_a_band_table_change_is_visible_at_once(profile, committed):
     assert get(client, "/profiles/harbour/?lang=zh-hans")[0].json()["confidence"]["label"].endswith("（新）")
 
 
+# Who may keep a response ----------------------------------------------------------------------
+
+
+def member_client():
+    client = APIClient()
+    client.force_login(MembershipFactory().user)
+    return client
+
+
+CALLERS = {
+    "member session": member_client,
+    "analyst token": lambda: token_client("analyst")[0],
+    "editor token": lambda: token_client("editor")[0],
+}
+
+
+@pytest.mark.parametrize("url", ["/profiles/harbour/", "/profiles/"])
+@pytest.mark.parametrize("caller", CALLERS)
+def test_a_signed_in_callers_reads_are_private_so_no_shared_cache_keeps_them(profile, caller, url):
+    client = CALLERS[caller]()
+    response, _queries = get(client, url)
+    assert response.status_code == 200
+    assert set(response["Cache-Control"].split(", ")) == {"private", "no-cache"}  # as pages say it
+    not_modified, _queries = get(client, url, HTTP_IF_NONE_MATCH=response["ETag"])
+    assert not_modified.status_code == 304 and "private" in not_modified["Cache-Control"]
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_a_signed_in_callers_errors_are_private_too(profile, caller, settings):
+    client = CALLERS[caller]()
+    assert "private" in get(client, "/profiles/no-such-profile/")[0]["Cache-Control"]
+    assert "private" in get(client, "/profiles/?ordering=nonsense")[0]["Cache-Control"]
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": None, "user": "1/min"}}
+    get(client, "/profiles/")
+    throttled, _queries = get(client, "/profiles/")
+    assert throttled.status_code == 429 and "private" in throttled["Cache-Control"]
+
+
+def test_a_wrong_token_is_answered_privately():
+    response, _queries = get(client_with_token("rk_not-a-key"), "/profiles/")
+    assert response.status_code == 401 and "private" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize("url", ["/profiles/harbour/", "/profiles/"])
+def test_anonymous_reads_stay_as_they_were_with_no_cache_control(profile, url):
+    client = client_with_token()
+    for _round in range(2):  # rendered, then from the stored read
+        response, _queries = get(client, url)
+        assert response.status_code == 200 and not response.has_header("Cache-Control")
+
+
 # Limits and settings ----------------------------------------------------------------------
 
 

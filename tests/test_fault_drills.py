@@ -159,7 +159,9 @@ def test_a_stopped_database_gives_a_localised_503_within_a_second_and_the_site_r
     status, body, seconds = fetch(base + "/api/v1/profiles/", **{"Accept-Language": "zh-hans"})
     assert status == 503 and seconds < 1
     assert json.loads(body)["error"]["code"] == "service_unavailable"
-    assert fetch(base + "/healthz")[0] == 503
+    status, body, _seconds = fetch(base + "/healthz")
+    assert status == 503 and json.loads(body)["database"] == "unavailable"
+    assert "connection" not in body and "Operational" not in body  # the reason is for the server log only
 
     start()
     assert fetch(base + "/en/", **signed_in)[0] == 200
@@ -169,6 +171,7 @@ def test_a_stopped_database_gives_a_localised_503_within_a_second_and_the_site_r
     server_log = log.read().decode()
     assert "Traceback" not in server_log, server_log[-3000:]
     assert "database unavailable: GET /zh-hans/ answered 503" in server_log
+    assert "health check: database 'default' unavailable (OperationalError" in server_log
 
 
 # --- an import killed midway ---------------------------------------------------------------------------

@@ -114,6 +114,14 @@ def test_production_session_and_csrf_cookies_are_https_only():
     assert json.loads(result.stdout.strip().splitlines()[-1]) == [True, True, True, True, True, False]
 
 
+@pytest.mark.parametrize("value, proxies", [(None, 0), ("", 0), ("1", 1), ("2", 2)])
+def test_num_proxies_comes_from_the_environment_and_trusts_no_forwarded_header_by_default(value, proxies):
+    script = "import django; django.setup(); from rest_framework.settings import api_settings as s; print(s.NUM_PROXIES)"
+    result = run_in_production(["-c", script], NUM_PROXIES=value)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == str(proxies)
+
+
 # --- sign-in lock-out ---------------------------------------------------------------------------
 
 def post_login(client, username, password, url="/accounts/login/", next_url="/en/", ip="192.0.2.10"):
@@ -174,6 +182,35 @@ def test_admin_login_locks_out_too_with_a_clear_page_not_an_error():
     chinese = client.post("/admin/login/", {"username": "analyst", "password": "wrong"}, REMOTE_ADDR="192.0.2.10",
                           HTTP_ACCEPT_LANGUAGE="zh-hans")  # fmt: skip
     assert chinese.status_code == 429 and "登录失败次数过多" in chinese.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_new_x_forwarded_for_on_each_attempt_does_not_escape_the_lockout():
+    UserFactory(username="reader")
+    client = Client()
+    for n in range(5):
+        client.post("/accounts/login/", {"username": "reader", "password": "wrong"}, REMOTE_ADDR="192.0.2.10",
+                    HTTP_X_FORWARDED_FOR=f"198.51.100.{n}")  # fmt: skip
+    response = client.post("/accounts/login/", {"username": "reader", "password": PASSWORD}, REMOTE_ADDR="192.0.2.10",
+                           HTTP_X_FORWARDED_FOR="198.51.100.99")  # fmt: skip
+    assert response.status_code == 429
+
+
+@pytest.mark.django_db
+def test_behind_one_trusted_proxy_a_lockout_is_for_the_forwarded_client_only(settings):
+    """NUM_PROXIES is one setting for the lock-out and the API's rate limits: both see the same address."""
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    UserFactory(username="reader")
+
+    def sign_in(password, client_address):
+        return Client().post("/accounts/login/", {"username": "reader", "password": password, "next": "/en/"},
+                             REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=client_address)  # fmt: skip
+
+    for _ in range(5):
+        sign_in("wrong", "198.51.100.1")
+    assert sign_in(PASSWORD, "198.51.100.1").status_code == 429
+    assert sign_in(PASSWORD, "198.51.100.2").status_code == 302  # another client behind the same proxy
+    assert {event.ip for event in events(Kind.LOCKOUT)} == {"198.51.100.1"}  # the audit log names the client
 
 
 @pytest.mark.django_db
@@ -390,7 +427,7 @@ def test_token_created_in_the_admin_records_who_created_it():
     client = Client()
     client.force_login(boss)
     response = client.post("/admin/profiles/apitoken/add/", {"user": user.pk, "name": "from the admin"})
-    assert response.status_code == 302
+    assert response.status_code == 200  # the page showing the key once
     [event] = events(Kind.TOKEN_CREATED)
     assert event.user == user and event.actor == boss
 

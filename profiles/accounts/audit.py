@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import m2m_changed, post_delete, post_init, post_save
 
+from profiles.accounts.lockout import client_address
 from profiles.models import Membership, SecurityEvent, SecurityEventKind
 
 Kind = SecurityEventKind
@@ -28,12 +29,12 @@ USERNAME_LIMIT = 150
 
 
 def client_ip(request):
-    """The address the request came from (REMOTE_ADDR, as the front proxy sets it), or None."""
+    """The address the request came from, as the lock-out sees it (`lockout.client_address`), or None."""
     if request is None:
         return None
-    address = request.META.get("REMOTE_ADDR", "")
+    address = client_address(request) or ""
     try:
-        return str(ipaddress.ip_address(address))
+        return str(ipaddress.ip_address(address.strip()))
     except ValueError:
         return None
 

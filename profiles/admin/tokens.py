@@ -1,10 +1,12 @@
-"""API tokens in the admin: create one (its key is shown once, in a message), list, revoke.
+"""API tokens in the admin: create one (its key is shown once), list, revoke.
 
-Creating goes through `tokens.create_token`, revoking through `tokens.revoke_token`;
-the admin never sees or stores a key after the page that announces it.
+Creating goes through `tokens.create_token`, revoking through `tokens.revoke_token`.
+The key is shown on the answer to the form that created it, and nowhere else: not in a
+message (messages travel in a cookie or the session), not on any later page.
 """
 
 from django.contrib import admin, messages
+from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -49,15 +51,18 @@ class ApiTokenAdmin(admin.ModelAdmin):
         token, key = tokens.create_token(user=obj.user, name=obj.name)
         obj.pk, obj.prefix, obj.key_hash, obj.created_at = token.pk, token.prefix, token.key_hash, token.created_at
         obj._state.adding = False
-        messages.warning(
-            request,
-            format_html(
-                "{} <code>{}</code> — {}",
-                _("The token's key is"),
-                key,
-                _("copy it now: it is not stored and will not be shown again."),
-            ),
-        )
+        obj.key_shown_once = key  # for response_add, in this request's memory only
+
+    def response_add(self, request, obj, post_url_continue=None):
+        """The page showing the new key, rendered as the answer to the form: no redirect, no message."""
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("API token created"),
+            "token": obj,
+            "key": obj.key_shown_once,
+        }
+        return TemplateResponse(request, "admin/profiles/apitoken/created.html", context)
 
     @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request, queryset):

@@ -8,7 +8,9 @@ Writes call `editing`, `publishing` (through `editing.change_status`) and
 
 Anonymous reads are kept in the shared cache under the page cache's generation
 (`page_cache.may_read_api_cache`): after authentication and throttling, a stored response
-for the same URL, language and media type answers without running the view.
+for the same URL, language and media type answers without running the view. Every
+response for a member or staff caller, errors and 304s included, is `Cache-Control:
+private` by the pages' rule (`page_cache.depends_on_caller`, `page_cache.mark_private`).
 """
 
 from contextlib import contextmanager
@@ -210,6 +212,8 @@ class ApiView(GenericAPIView):
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         patch_vary_headers(response, ["Accept-Language", "Authorization", "Cookie"])
+        if page_cache.depends_on_caller(request, response):
+            page_cache.mark_private(response)
         lang = getattr(self, "lang", None)
         if lang in LANGUAGES:
             response["Content-Language"] = lang
@@ -228,12 +232,12 @@ class ApiView(GenericAPIView):
         return response
 
     def _conditional(self, request, response):
-        """304 when If-None-Match names the response's ETag, with its ETag, Vary and Content-Language."""
+        """304 when If-None-Match names the response's ETag, with its ETag, Vary, Content-Language and Cache-Control."""
         etag = response.get("ETag")
         if not etag or not etags.not_modified(request, etag):
             return response
         not_modified = HttpResponseNotModified()
-        for header in ("ETag", "Vary", "Content-Language"):
+        for header in ("ETag", "Vary", "Content-Language", "Cache-Control"):
             if header in response:
                 not_modified[header] = response[header]
         return not_modified

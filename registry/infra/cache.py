@@ -26,7 +26,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from registry.infra.health import one_line
 
-logger = logging.getLogger("registry.infra.cache")
+logger = logging.getLogger("registry.cache")
 
 UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 BREAKER_SECONDS = 5.0

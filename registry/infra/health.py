@@ -2,7 +2,9 @@
 
 Used by `/healthz` (registry.infra.middleware.HealthCheckMiddleware), which load balancers
 poll to take an app server out of rotation. Each check is one round trip and never
-raises: it answers whether the dependency works, and why not.
+raises: it answers 'ok' or 'unavailable', and writes why not to the server log
+(logger "registry.health"). The reason stays there: a driver's message names hosts,
+ports and roles, and /healthz answers whoever asks.
 """
 
 import logging
@@ -11,7 +13,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connections
 
-logger = logging.getLogger("registry.infra.health")
+logger = logging.getLogger("registry.health")
 
 CACHE_PROBE_KEY = "registry:healthz"
 
@@ -23,27 +25,29 @@ def one_line(exc):
 
 
 def database_status(alias="default"):
-    """'ok', or why the database cannot answer a trivial query."""
+    """'ok', or 'unavailable' (with the reason logged) when the database cannot answer a trivial query."""
     try:
         with connections[alias].cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError as exc:
-        return one_line(exc)
+        logger.error("health check: database %r unavailable (%s)", alias, one_line(exc))
+        return "unavailable"
     return "ok"
 
 
 def cache_status():
     """'ok', or 'unavailable' when a value written to the cache cannot be read back.
 
-    The cache degrades to misses when Redis is down (registry.infra.cache), so the site
-    still works; the check reports it so that operators notice.
+    The cache degrades to misses when Redis is down (registry.infra.cache, which logs why),
+    so the site still works; the check reports it so that operators notice.
     """
     try:
         cache.set(CACHE_PROBE_KEY, "1", 10)
         return "ok" if cache.get(CACHE_PROBE_KEY) == "1" else "unavailable"
     except Exception as exc:  # a broken cache must not break the health check itself
-        return one_line(exc)
+        logger.warning("health check: cache unavailable (%s)", one_line(exc))
+        return "unavailable"
 
 
 def database_aliases():

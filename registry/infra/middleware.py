@@ -1,7 +1,8 @@
 """Middleware for running on several app servers: health checks, database outages, replica pinning.
 
-- `HealthCheckMiddleware` answers `/healthz` first of all, before host checks, HTTPS
-  redirects, sessions or users, so a load balancer can poll it by address.
+- `HealthCheckMiddleware` answers `/healthz` first of all, before HTTPS redirects,
+  sessions or users, for the hosts in ALLOWED_HOSTS only (a load balancer polling by
+  address needs that address there: docs/deploy.md).
 - `DatabaseUnavailableMiddleware` turns a lost database into a 503 in the request's
   language (JSON in the API's error shape under /api/), with Retry-After, and logs one
   line, not a traceback: an outage is an operational event, not a bug.
@@ -27,7 +28,10 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class HealthCheckMiddleware:
-    """`GET /healthz`: 200 {"status": "ok", …} when the database answers, else 503; never cached."""
+    """`GET /healthz`: 200 {"status": "ok", …} when the database answers, else 503; never cached.
+
+    Each dependency is 'ok' or 'unavailable'; why is in the server log (registry.health).
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -35,6 +39,8 @@ class HealthCheckMiddleware:
     def __call__(self, request):
         if request.path_info.rstrip("/") != HEALTH_PATH:
             return self.get_response(request)
+        # Any other Host is Django's 400 (DisallowedHost), before a single check runs.
+        request.get_host()
         healthy, details = health.health()
         response = JsonResponse({"status": "ok" if healthy else "unavailable", **details}, status=200 if healthy else 503)
         response["Cache-Control"] = "no-store"

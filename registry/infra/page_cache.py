@@ -5,7 +5,8 @@ The policy, as plain functions:
 * **Who**: only requests that are certainly anonymous are served from or stored into the
   cache: `GET`/`HEAD`, no session cookie (every member and analyst has one), no pending
   messages, no `Authorization` header. Anything else is rendered for its own audience and
-  marked `Cache-Control: private`, so no shared proxy keeps it either.
+  marked `Cache-Control: private`, so no shared proxy keeps it either: pages and API
+  responses alike ask `depends_on_caller` and `mark_private`.
 * **What**: views marked with `@cached_page(params=…)` (profile, home, browse, facet and
   methodology pages), answering 200 without setting a cookie or a CSRF token. A query
   string with a parameter the view does not read is rendered, never stored, so made-up
@@ -44,7 +45,7 @@ from django.http import HttpResponse
 from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 
-logger = logging.getLogger("registry.infra.cache")
+logger = logging.getLogger("registry.cache")
 
 GENERATION_KEY = "pages:generation"
 PAGE_KEY_PREFIX = "pages:page:"
@@ -84,6 +85,21 @@ def is_anonymous_request(request):
         and getattr(settings, "MESSAGE_COOKIE_NAME", "messages") not in cookies
         and "HTTP_AUTHORIZATION" not in request.META
     )
+
+
+def depends_on_caller(request, response):
+    """Whether a response may differ for another caller of the same URL, so only its caller may keep it.
+
+    So it is when the request may come from a member or staff (a session cookie, a token:
+    not `is_anonymous_request`), or when the response sets a cookie.
+    """
+    return not is_anonymous_request(request) or bool(response.cookies)
+
+
+def mark_private(response):
+    """`Cache-Control: private, no-cache`, unless the view decided its own caching (e.g. no-store)."""
+    if not response.has_header("Cache-Control"):
+        patch_cache_control(response, **PRIVATE_CACHE_CONTROL)
 
 
 def enabled():
@@ -376,16 +392,14 @@ class AnonymousPageCacheMiddleware:
         patch_vary_headers(response, ("Cookie",))
         if response.status_code != 200 or response.streaming:
             return response
-        anonymous = is_anonymous_request(request)
-        if anonymous and key is not None and may_store(request, response, params):
-            _finish(request, response, audience="anonymous")
-            if is_settled(generation):
-                store_page(key, generation, _to_stored(response))
-        elif anonymous and not response.cookies:
-            _finish(request, response, audience="anonymous")
-        else:
+        if depends_on_caller(request, response):
             audience = getattr(getattr(request, "_registry_audience", None), "kind", "private")
             _finish(request, response, audience=audience, private=True)
+        else:
+            storable = key is not None and may_store(request, response, params)  # before _finish adds headers
+            _finish(request, response, audience="anonymous")
+            if storable and is_settled(generation):
+                store_page(key, generation, _to_stored(response))
         return _conditional(request, response)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
@@ -397,8 +411,10 @@ class AnonymousPageCacheMiddleware:
 def _finish(request, response, *, audience, private=False):
     language = translation.get_language_from_path(request.path_info) or translation.get_language()
     response["ETag"] = page_etag(response.content, language=language, audience=audience)
-    if not response.has_header("Cache-Control"):
-        patch_cache_control(response, **(PRIVATE_CACHE_CONTROL if private else ANONYMOUS_CACHE_CONTROL))
+    if private:
+        mark_private(response)
+    elif not response.has_header("Cache-Control"):
+        patch_cache_control(response, **ANONYMOUS_CACHE_CONTROL)
 
 
 def _to_stored(response):
