@@ -431,7 +431,7 @@ class Generator:
         from django.utils import translation
 
         from profiles import models
-        from profiles.interchange.service import normalize_url
+        from profiles.interchange.format import normalize_url
 
         self.normalize_url = normalize_url
         if models.Profile.objects.exists():

@@ -99,7 +99,7 @@ def main(argv=None):
 
         print(profiled(recompute))
     else:
-        from profiles.interchange.service import export_documents, write_documents
+        from profiles.interchange.export import export_documents, write_documents
         from profiles.models import Profile
         from profiles.rules.visibility import STAFF
 

@@ -7,7 +7,9 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from profiles.selectors.history import profile_versions
 from profiles.services import history
+from profiles.services.recovery import deleted_profiles
 from profiles.models import (
     ChangeAction,
     Claim,
@@ -74,7 +76,7 @@ def delete_in_desk(client, profile):
     response = client.post(f"/admin/profiles/profile/{profile.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert not Profile.objects.filter(pk=profile.pk).exists()
-    return history.deleted_profiles().get(object_id=str(profile.pk))
+    return deleted_profiles().get(object_id=str(profile.pk))
 
 
 def test_a_deleted_profile_is_listed_with_who_deleted_it_and_when(editor_client, graph):
@@ -117,9 +119,9 @@ def test_recovering_brings_back_the_whole_graph(editor_client, graph):
     [entry] = ProfileChange.objects.all()[changes:]
     assert (entry.action, entry.slug, entry.public_before, entry.public_after) == (ChangeAction.CREATED, "exchange",
                                                                                      False, True)  # fmt: skip
-    newest = history.profile_versions(profile).first()
+    newest = profile_versions(profile).first()
     assert newest.revision.get_comment() == "Recovered after deletion." and newest.revision.user.username == "eve"
-    assert not history.deleted_profiles().exists()
+    assert not deleted_profiles().exists()
     assert any("is recovered" in m for m in messages_of(editor_client.get(response["Location"])))
 
 

@@ -7,11 +7,12 @@ import pytest
 from django.db import connection
 
 from profiles.services.band_table import ensure_band_table
-from profiles.models import Profile, ProfileChange, ProfileStatus
+from profiles.models import Profile, ProfileChange, ProfileStatus, ProfileTransition
+from profiles.services.publishing import transition
 
 from tests.conftest import SEED_SLUG
 from tests.factories import ProfileFactory
-from tests.test_api_support import API, analyst, anonymous, editor, error_of, fresh_throttle_counts  # noqa: F401
+from tests.test_api_support import API, analyst, anonymous, editor, error_of, fresh_throttle_counts, token_client  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 URL = f"{API}/profiles/import"
@@ -98,10 +99,49 @@ def test_an_analyst_may_not_unpublish_by_import_but_may_update_a_published_profi
     assert post(analyst, document).status_code == 200
 
 
-def test_an_editor_may_publish_by_import(editor, seed_document):
-    response = post(editor, dict(copy.deepcopy(seed_document), relationships=[]))
+@pytest.mark.parametrize("role", ["analyst", "editor"])
+def test_no_one_publishes_by_import_not_even_an_editor(request, role, seed_document):
+    caller = request.getfixturevalue(role)
+    changes, transitions = ProfileChange.objects.count(), ProfileTransition.objects.count()
+    response = post(caller, dict(copy.deepcopy(seed_document), relationships=[]))  # status "published"
+    assert response.status_code == 403
+    error = error_of(response)
+    assert error["fields"]["profiles[0].status"] == [
+        "an import never moves a profile through the workflow (stored “draft”, asked “published”); "
+        "use the workflow to submit, publish or archive it"
+    ]
+    assert not Profile.objects.filter(slug=SEED_SLUG).exists()
+    assert (ProfileChange.objects.count(), ProfileTransition.objects.count()) == (changes, transitions)
+
+
+def test_an_editor_cannot_publish_their_own_submission_by_import(seed_document):
+    """The hole: an editor's own in-review profile went live through an import, with no record."""
+    editor, user = token_client("editor")
+    profile = ProfileFactory(slug="own-work", status=ProfileStatus.DRAFT)
+    transition(profile, ProfileStatus.IN_REVIEW, actor=user)
+    response = post(editor, dict(draft_of(seed_document, "own-work"), status="published"))
+    assert response.status_code == 403
+    profile.refresh_from_db()
+    assert profile.status == ProfileStatus.IN_REVIEW and profile.published_at is None
+    assert not profile.transitions.filter(to_status=ProfileStatus.PUBLISHED).exists()
+
+
+def test_an_analyst_cannot_move_an_in_review_profile_back_to_draft_by_import(analyst, seed_document):
+    ProfileFactory(slug="in-review", status=ProfileStatus.IN_REVIEW)
+    response = post(analyst, draft_of(seed_document, "in-review"))  # status "draft"
+    assert response.status_code == 403
+    assert "profiles[0].status" in error_of(response)["fields"]
+    assert Profile.objects.get(slug="in-review").status == ProfileStatus.IN_REVIEW
+
+
+def test_an_import_keeping_the_stored_status_updates_content_and_leaves_the_workflow_alone(analyst, seed_document):
+    ProfileFactory(slug="reviewing", status=ProfileStatus.IN_REVIEW)
+    document = dict(draft_of(seed_document, "reviewing"), status="in_review")
+    response = post(analyst, document)
     assert response.status_code == 200, response.content
-    assert Profile.objects.get(slug=SEED_SLUG).status == ProfileStatus.PUBLISHED
+    profile = Profile.objects.get(slug="reviewing")
+    assert profile.status == ProfileStatus.IN_REVIEW and not profile.transitions.exists()
+    assert profile.claims.count() == len(seed_document["claims"])
 
 
 def test_import_needs_a_staff_token(anonymous, seed_document):
@@ -129,7 +169,8 @@ def test_nul_characters_in_a_document_are_refused_not_a_server_error(analyst, se
 
 
 def test_interchange_refuses_a_relationship_target_with_nul_without_a_database_error():
-    from profiles.interchange.service import InterchangeError, import_text
+    from profiles.interchange.errors import InterchangeError
+    from profiles.interchange.service import import_text
 
     document = {"format": "registry-profile/1", "slug": "x", "kind": "topic", "name": "X",
                 "relationships": [{"target": "a\u0000b"}]}  # fmt: skip

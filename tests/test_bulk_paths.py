@@ -11,10 +11,11 @@ from decimal import Decimal
 
 import pytest
 
+from profiles.interchange import service
+from profiles.interchange.export import export_document
 from profiles.selectors.bands import current_bands
 from profiles.services import scoring
 from registry.infra import bulk_writes
-from profiles.interchange import service
 from profiles.interchange.graphs import export_graphs
 from profiles.models import Claim, FaqEntry, Profile, ProfileChange
 from profiles.rules.visibility import ANONYMOUS, MEMBER, STAFF, profile_graphs
@@ -119,8 +120,8 @@ def test_export_from_rows_equals_export_from_the_prefetched_graph(audience, seed
     ProfileFactory(slug="draft-one", status="draft")
     bands = current_bands()
 
-    from_graph = [service.export_document(p, bands, audience) for p in profile_graphs(audience)]
-    from_rows = [service.export_document(p, bands, audience) for p in export_graphs(audience, chunk=2)]
+    from_graph = [export_document(p, bands, audience) for p in profile_graphs(audience)]
+    from_rows = [export_document(p, bands, audience) for p in export_graphs(audience, chunk=2)]
 
     assert from_rows == from_graph
     assert ("draft-one" in [doc["slug"] for doc in from_rows]) is audience.is_staff

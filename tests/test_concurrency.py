@@ -136,7 +136,7 @@ def test_parallel_imports_of_the_same_slugs_end_as_one_whole_file(tmp_path, exis
 @pytest.fixture
 def import_in_progress():
     """Another connection holds the import lock, as a long import would, until the test ends."""
-    from profiles.interchange.writer import IMPORT_LOCK_KEY
+    from profiles.interchange.service import IMPORT_LOCK_KEY
 
     taken, release = threading.Event(), threading.Event()
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from profiles.selectors import dashboard
 from profiles.services import history
+from profiles.selectors import dashboard
 from profiles.models import ProfileStatus, ReviewStatus, TimeHorizon, WatchpointStatus
 from profiles.services.publishing import transition
 

@@ -5,7 +5,9 @@ from decimal import Decimal
 import pytest
 from reversion.models import Version
 
+from profiles.selectors.history import profile_versions
 from profiles.services import history
+from profiles.services.recovery import restore_version
 from profiles.models import Claim, Profile, ProfileChange, ProfileStatus, TimelineEvent, TimelineKind
 
 from tests.admin_client import add_inline_row, change_form_data, change_url, form_errors, messages_of, move, user_with_role
@@ -44,7 +46,7 @@ def save(client, profile, extra_rows=(), **changes):
 
 
 def versions(profile):
-    return list(history.profile_versions(profile))
+    return list(profile_versions(profile))
 
 
 def test_an_admin_save_records_one_revision_holding_the_whole_profile(analyst_client, analyst, profile):
@@ -145,7 +147,7 @@ def test_restoring_keeps_the_workflow_state_and_publication_events(client, analy
     published = Profile.objects.get(pk=profile.pk)
     assert TimelineEvent.objects.filter(profile=profile, kind=TimelineKind.PROFILE_UPDATE).count() == 1
 
-    result = history.restore_version(published, early, actor=analyst)
+    result = restore_version(published, early, actor=analyst)
     restored = Profile.objects.get(pk=profile.pk)
     assert (restored.status, restored.published_at, restored.slug) == ("published", published.published_at, profile.slug)
     assert TimelineEvent.objects.filter(profile=profile, kind=TimelineKind.PROFILE_UPDATE).count() == 1
@@ -168,7 +170,7 @@ def test_a_restore_leaves_out_links_to_sources_deleted_since(analyst_client, pro
     save(analyst_client, profile, summary_en="With its source.")
     version = versions(profile)[0]
     Claim.objects.get(profile=profile).evidence_links.get().evidence.delete()
-    result = history.restore_version(profile, version, actor=None, expected_version=Profile.objects.get(pk=profile.pk).version)
+    result = restore_version(profile, version, actor=None, expected_version=Profile.objects.get(pk=profile.pk).version)
     assert result.skipped == 1
     assert Profile.objects.get(pk=profile.pk).summary_en == "With its source."
     assert not Claim.objects.get(profile=profile).evidence_links.exists()

@@ -14,7 +14,8 @@ from django.core.management.base import CommandError
 from django.test import Client
 
 from profiles.services.band_table import ensure_band_table
-from profiles.interchange.service import InterchangeError, import_text
+from profiles.interchange.errors import InterchangeError
+from profiles.interchange.service import import_text
 from profiles.models import EvidenceRecord, Profile, ProfileStatus
 from profiles.accounts.roles import assign_role
 

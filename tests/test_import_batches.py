@@ -13,9 +13,11 @@ import pytest
 from django.core.management import call_command
 from django.db import DatabaseError
 
+from profiles.interchange import service, writer
 from profiles.services import scoring
-from profiles.interchange import writer
-from profiles.interchange.service import InterchangeError, import_stream, import_text, iter_documents
+from profiles.interchange.errors import InterchangeError
+from profiles.interchange.service import import_stream, import_text
+from profiles.interchange.format import iter_documents
 from profiles.models import (
     Claim,
     ClaimEvidence,
@@ -35,7 +37,7 @@ SHARED_URL = "https://example.org/shared-report"
 
 @pytest.fixture(autouse=True)
 def two_documents_per_batch(monkeypatch):
-    monkeypatch.setattr(writer, "BATCH", 2)
+    monkeypatch.setattr(service, "BATCH", 2)
 
 
 def document(slug, *, related=(), shared=False, status="published"):
@@ -135,10 +137,19 @@ def test_scores_written_by_the_import_are_what_recomputation_gives():
     assert scoring.recompute_scores() == 0  # nothing left to change: the stored scores are right
 
 
-def test_a_created_profile_starts_at_version_one():
-    import_text(jsonl(five_documents()))
+def test_a_created_draft_starts_at_version_one():
+    import_text(jsonl([document(slug, status="draft") for slug in ("alpha", "bravo", "charlie")]))
 
     assert set(Profile.objects.values_list("version", flat=True)) == {1}
+
+
+def test_a_created_published_profile_is_published_through_the_workflow_record():
+    import_text(jsonl(five_documents()))
+
+    profile = Profile.objects.get(slug="alpha")
+    [move] = profile.transitions.all()
+    assert (move.from_status, move.to_status, move.actor, move.note) == ("draft", "published", None, "Operator import")
+    assert profile.version == 2 and profile.published_at == move.at
 
 
 def test_reimporting_a_file_of_several_batches_changes_nothing():
@@ -157,6 +168,7 @@ def test_reimporting_a_file_of_several_batches_changes_nothing():
 def test_an_update_in_a_later_batch_replaces_only_that_profiles_parts():
     docs = five_documents()
     import_text(jsonl(docs))
+    version = Profile.objects.get(slug="delta").version
     docs[3]["claims"][0]["text"] = {"en": "delta now runs two registries."}
     docs[3]["timeline"] = []
 
@@ -168,7 +180,7 @@ def test_an_update_in_a_later_batch_replaces_only_that_profiles_parts():
     ]
     assert not TimelineEvent.objects.filter(profile__slug="delta").exists()
     assert TimelineEvent.objects.count() == 4
-    assert Profile.objects.get(slug="delta").version == 2
+    assert Profile.objects.get(slug="delta").version == version + 1
     assert ProfileChange.objects.last().slug == "delta"
 
 
@@ -188,7 +200,7 @@ def test_an_error_in_the_last_document_writes_nothing_from_earlier_batches():
 
 def test_a_database_failure_in_the_last_batch_undoes_the_earlier_batches(monkeypatch):
     written = []
-    write = writer._Writer.write
+    write = writer.Writer.write
 
     def failing_on_the_third_batch(self, docs):
         written.append([doc["slug"] for doc in docs])
@@ -196,7 +208,7 @@ def test_a_database_failure_in_the_last_batch_undoes_the_earlier_batches(monkeyp
             raise DatabaseError("connection lost")
         return write(self, docs)
 
-    monkeypatch.setattr(writer._Writer, "write", failing_on_the_third_batch)
+    monkeypatch.setattr(writer.Writer, "write", failing_on_the_third_batch)
 
     with pytest.raises(InterchangeError) as caught:
         import_text(jsonl(five_documents()))
@@ -287,8 +299,12 @@ def test_the_command_shows_progress_on_a_terminal(tmp_path):
     progress = err.getvalue()
     assert "\rvalidating: 5 profiles (" in progress
     assert "\rwriting: 2/5 profiles (" in progress and "\rwriting: 5/5 profiles (" in progress
+    assert "\rsetting statuses: 5/5 profiles (" in progress
     assert "/s)" in progress
-    assert out.getvalue() == "5 profiles read: 5 were created, 0 were updated, 0 unchanged.\n"
+    assert out.getvalue() == (
+        "5 profiles read: 5 were created, 0 were updated, 0 unchanged. "
+        "5 were given the file's status (recorded as an operator import).\n"
+    )
 
 
 def test_the_command_shows_no_progress_when_not_on_a_terminal(tmp_path):

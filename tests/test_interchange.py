@@ -20,7 +20,9 @@ import pytest
 from django.utils import timezone, translation
 
 from profiles.services import scoring
-from profiles.interchange.service import InterchangeError, export_documents, import_text, write_documents
+from profiles.interchange.errors import InterchangeError
+from profiles.interchange.export import export_documents, write_documents
+from profiles.interchange.service import import_text
 from profiles.models import (
     Briefing,
     Claim,

@@ -3,7 +3,8 @@
 import pytest
 
 from profiles.models import ProfileChange, ProfileStatus, TimelineEvent, TimelineKind
-from profiles.services.publishing import TransitionError, transition
+from profiles.rules.publishing import NoSuchMove, NotAllowed, OwnWork, StaleVersion, TransitionError
+from profiles.services.publishing import transition
 from profiles.accounts.roles import assign_role
 
 from tests.factories import ClaimFactory, ProfileFactory, StaffFactory, UserFactory
@@ -42,7 +43,7 @@ def test_analyst_submits_a_draft_for_review_and_the_move_is_recorded(draft, anal
 
 def test_analyst_cannot_publish(draft, analyst):
     transition(draft, ProfileStatus.IN_REVIEW, actor=analyst)
-    with pytest.raises(TransitionError, match="Only an editor"):
+    with pytest.raises(NotAllowed, match="Only an editor"):
         transition(draft, ProfileStatus.PUBLISHED, actor=user_with_role("analyst"))
     draft.refresh_from_db()
     assert draft.status == ProfileStatus.IN_REVIEW
@@ -84,7 +85,7 @@ def test_republishing_without_public_changes_adds_no_event(draft, analyst, edito
 
 def test_editor_cannot_approve_their_own_submission(draft, editor):
     transition(draft, ProfileStatus.IN_REVIEW, actor=editor)
-    with pytest.raises(TransitionError, match="another editor"):
+    with pytest.raises(OwnWork, match="another editor"):
         transition(draft, ProfileStatus.PUBLISHED, actor=editor)
 
 
@@ -105,20 +106,20 @@ def test_submitter_may_take_a_profile_back_to_draft(draft, analyst):
 
 def test_another_analyst_may_not_take_it_back(draft, analyst):
     transition(draft, ProfileStatus.IN_REVIEW, actor=analyst)
-    with pytest.raises(TransitionError):
+    with pytest.raises(NotAllowed):
         transition(draft, ProfileStatus.DRAFT, actor=user_with_role("analyst"))
 
 
 @pytest.mark.parametrize("to_status", [ProfileStatus.PUBLISHED, ProfileStatus.ARCHIVED])
 def test_a_draft_cannot_skip_review(draft, editor, to_status):
-    with pytest.raises(TransitionError, match="cannot go from"):
+    with pytest.raises(NoSuchMove, match="cannot go from"):
         transition(draft, to_status, actor=editor)
 
 
 def test_only_editors_archive(draft, analyst, editor):
     transition(draft, ProfileStatus.IN_REVIEW, actor=analyst)
     transition(draft, ProfileStatus.PUBLISHED, actor=editor)
-    with pytest.raises(TransitionError):
+    with pytest.raises(NotAllowed):
         transition(draft, ProfileStatus.ARCHIVED, actor=analyst)
     transition(draft, ProfileStatus.ARCHIVED, actor=editor)
     draft.refresh_from_db()
@@ -128,14 +129,14 @@ def test_only_editors_archive(draft, analyst, editor):
 @pytest.mark.parametrize("role", [None, "member"])
 def test_members_and_anonymous_cannot_move_profiles(draft, role):
     actor = user_with_role(role) if role else None
-    with pytest.raises(TransitionError, match="Only analysts and editors"):
+    with pytest.raises(NotAllowed, match="Only analysts and editors"):
         transition(draft, ProfileStatus.IN_REVIEW, actor=actor)
 
 
 def test_a_stale_version_is_refused(draft, analyst):
     version = draft.version
     transition(draft, ProfileStatus.IN_REVIEW, actor=analyst)
-    with pytest.raises(TransitionError, match="Someone else changed"):
+    with pytest.raises(StaleVersion, match="Someone else changed"):
         transition(draft, ProfileStatus.DRAFT, actor=analyst, expected_version=version)
 
 

@@ -26,12 +26,16 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin, TranslationStackedInline, TranslationTabularInline
 
+from profiles.selectors.history import current_snapshot, diff_snapshots, profile_versions, revision_snapshot, version_of
+from profiles.services import history
+from profiles.services.recovery import RestoreError, deleted_profiles, describe_deleted, may_recover, recover_profile, restore_version
 from profiles.selectors.bands import current_bands
 from profiles.services import scoring
 from profiles.services.band_table import replace_band_table
 from profiles.selectors import browsing, dashboard
 from profiles.rules import confidence
-from profiles.services import history, publishing, watchpoints
+from profiles.rules import publishing as publishing_rules
+from profiles.services import publishing, watchpoints
 from profiles.admin.forms import (
     BandRowForm,
     BandTableFormSet,
@@ -90,7 +94,7 @@ class RevisionedAdmin:
     """Every admin write is one revision, by the user, with the admin's change message.
 
     Like reversion's VersionAdmin, without its revert-through-the-form views: restoring a
-    profile goes through `history.restore_version`, which keeps the workflow state. The
+    profile goes through `restore_version`, which keeps the workflow state. The
     revision is managed manually: each write records its final state once
     (`history.profile_saved` captures the whole profile graph after recomputation).
     """
@@ -456,16 +460,10 @@ class ProfileAdmin(RevisionedAdmin, TranslationAdmin):
     # The change page: workflow buttons, previews, history.
 
     def allowed_moves(self, request, profile):
-        moves = []
-        for (from_status, to_status), move in publishing.MOVES.items():
-            if from_status != profile.status:
-                continue
-            try:
-                publishing.check_transition(profile, to_status, request.user)
-            except publishing.TransitionError:
-                continue
-            moves.append({"to_status": to_status, "move": move, "label": MOVE_LABELS[move]})
-        return moves
+        return [
+            {"to_status": to_status, "move": move, "label": MOVE_LABELS[move]}
+            for to_status, move in publishing_rules.allowed_moves(profile, request.user)
+        ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         profile = self.get_object(request, unquote(object_id))
@@ -523,15 +521,11 @@ class ProfileAdmin(RevisionedAdmin, TranslationAdmin):
             return redirect(self._change_url(profile))
         labels = {"from": profile.get_status_display(), "to": ProfileStatus(to_status).label}
         try:
-            with history.versioned(
-                actor=request.user, comment=_("Workflow: %(from)s → %(to)s") % labels, manual=True
-            ):
-                publishing.transition(
-                    profile, to_status, actor=request.user, expected_version=expected,
-                    note=request.POST.get("note", "").strip(),
-                )  # fmt: skip
-                history.capture_profile(profile)
-        except publishing.TransitionError as exc:
+            publishing.transition(
+                profile, to_status, actor=request.user, expected_version=expected,
+                note=request.POST.get("note", "").strip(),
+            )  # fmt: skip
+        except publishing_rules.TransitionError as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, _("Moved from “%(from)s” to “%(to)s”.") % labels)
@@ -557,14 +551,14 @@ class ProfileAdmin(RevisionedAdmin, TranslationAdmin):
     def history_view(self, request, object_id, extra_context=None):
         """Every recorded version: who saved it, when, with what message; compare or restore."""
         profile = self._profile_or_404(request, object_id)
-        versions = list(history.profile_versions(profile)[:201])
+        versions = list(profile_versions(profile)[:201])
         pairs = list(zip(versions, [*versions[1:], None]))[:200]  # each with the version before it
         context = self._history_context(request, profile, _("History of %(name)s") % {"name": profile})
         context.update(versions=pairs, **(extra_context or {}))
         return TemplateResponse(request, "admin/profiles/profile/history.html", context)
 
     def _version_or_404(self, profile, version_id):
-        version = history.version_of(profile, version_id)
+        version = version_of(profile, version_id)
         if version is None:
             raise Http404(_("No such version of this profile."))
         return version
@@ -578,10 +572,10 @@ class ProfileAdmin(RevisionedAdmin, TranslationAdmin):
             after = None if after_id == "current" else self._version_or_404(profile, int(after_id))
         except ValueError:
             raise Http404(_("Choose two versions to compare.")) from None
-        old = history.revision_snapshot(before.revision, profile.pk)
-        new = history.current_snapshot(profile) if after is None else history.revision_snapshot(after.revision, profile.pk)
+        old = revision_snapshot(before.revision, profile.pk)
+        new = current_snapshot(profile) if after is None else revision_snapshot(after.revision, profile.pk)
         context = self._history_context(request, profile, _("Changes to %(name)s") % {"name": profile})
-        context.update(before=before, after=after, diff=history.diff_snapshots(old, new))
+        context.update(before=before, after=after, diff=diff_snapshots(old, new))
         return TemplateResponse(request, "admin/profiles/profile/compare.html", context)
 
     def restore_view(self, request, object_id, version_id):
@@ -594,8 +588,8 @@ class ProfileAdmin(RevisionedAdmin, TranslationAdmin):
             except ValueError:
                 expected = -1
             try:
-                result = history.restore_version(profile, version, actor=request.user, expected_version=expected)
-            except (history.StaleEdit, history.RestoreError) as exc:
+                result = restore_version(profile, version, actor=request.user, expected_version=expected)
+            except (history.StaleEdit, RestoreError) as exc:
                 messages.error(request, str(exc))
                 return redirect(reverse("admin:profiles_profile_history", args=[quote(profile.pk)]))
             when = date_format(timezone.localtime(version.revision.date_created), "DATETIME_FORMAT")
@@ -611,7 +605,7 @@ class ProfileAdmin(RevisionedAdmin, TranslationAdmin):
                     % {"count": result.skipped},
                 )
             return redirect(self._change_url(profile))
-        diff = history.diff_snapshots(history.current_snapshot(profile), history.revision_snapshot(version.revision, profile.pk))
+        diff = diff_snapshots(current_snapshot(profile), revision_snapshot(version.revision, profile.pk))
         context = self._history_context(request, profile, _("Restore %(name)s") % {"name": profile})
         context.update(version=version, diff=diff, current_version=profile.version)
         return TemplateResponse(request, "admin/profiles/profile/restore.html", context)
@@ -625,8 +619,8 @@ class ProfileAdmin(RevisionedAdmin, TranslationAdmin):
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": _("Recover deleted profiles"),
-            "deleted": [history.describe_deleted(version) for version in history.deleted_profiles()[:200]],
-            "can_recover": history.may_recover(request.user),
+            "deleted": [describe_deleted(version) for version in deleted_profiles()[:200]],
+            "can_recover": may_recover(request.user),
         }
         return TemplateResponse(request, "admin/profiles/profile/recover_list.html", context)
 
@@ -634,14 +628,14 @@ class ProfileAdmin(RevisionedAdmin, TranslationAdmin):
         """Recover one deleted profile (POST): the whole graph as last recorded, through `revisions`."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        if not history.may_recover(request.user):
+        if not may_recover(request.user):
             raise PermissionDenied
-        version = history.deleted_profiles().filter(pk=version_id).first()
+        version = deleted_profiles().filter(pk=version_id).first()
         if version is None:
             raise Http404(_("No such deleted profile."))
         try:
-            result = history.recover_profile(version, actor=request.user)
-        except history.RestoreError as exc:
+            result = recover_profile(version, actor=request.user)
+        except RestoreError as exc:
             messages.error(request, str(exc))
             return redirect("admin:profiles_profile_recoverlist")
         messages.success(request, _("“%(name)s” is recovered.") % {"name": result.profile})

@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.translator import NotRegistered, translator
 
-from profiles.rules import confidence
 from profiles.services import history
-from profiles.interchange.service import normalize_url
+from profiles.rules import confidence
+from profiles.interchange.format import normalize_url
 from profiles.models import (
     Briefing,
     Claim,

@@ -5,9 +5,10 @@ object, a JSON array of them, or JSON Lines — and it goes through the same
 `interchange` steps: read, validate every document (every error with its place),
 then apply all or nothing. `?dry_run=1` validates and reports without writing.
 
-One more rule than the command: the caller's role. Without the publish
-permission, a document may not publish, archive or unpublish a profile (that is
-the workflow's, `publishing`), so such documents are refused with their places.
+One rule differs from the operator's command: an import over the API never moves a
+status (that is the workflow's, `services.publishing`). A document asking for another
+status than the stored one — a new profile's is draft — is refused with a 403 naming
+each place, and nothing is written.
 """
 
 import io
@@ -18,14 +19,11 @@ from rest_framework import parsers, status
 from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 
-from profiles.interchange import service, writer
-from profiles.services import publishing
-from profiles.models import Profile, ProfileStatus
 from profiles.api.errors import Denied, ImportInProgress, Invalid
 from profiles.api.schema import IMPORT_BODY, ImportReportSerializer
 from profiles.api.views import ApiView
+from profiles.interchange import errors, service
 
-GATED_STATUSES = (ProfileStatus.PUBLISHED, ProfileStatus.ARCHIVED)
 DRY_RUN_VALUES = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False, "": False}
 
 
@@ -73,28 +71,6 @@ def nul_places(value, place):
     return []
 
 
-def status_refusals(statuses, actor):
-    """Documents that would move a profile in or out of publication, for an actor who may not.
-
-    `statuses` are (place, slug, status) of each document, as `PreparedImport` keeps them.
-    """
-    if actor.has_perm(publishing.PUBLISH_PERMISSION):
-        return []
-    stored = {}
-    slugs = [slug for _place, slug, _status in statuses]
-    for start in range(0, len(slugs), 1000):
-        stored.update(Profile.objects.filter(slug__in=slugs[start : start + 1000]).values_list("slug", "status"))
-    refusals = []
-    for place, slug, status in statuses:
-        before = stored.get(slug, ProfileStatus.DRAFT)
-        if status != before and (status in GATED_STATUSES or before in GATED_STATUSES):
-            refusals.append(
-                f"{place}.status: "
-                + _("only an editor can change a profile from “%(from)s” to “%(to)s”") % {"from": before, "to": status}
-            )
-    return refusals
-
-
 class ImportView(ApiView):
     """POST: import interchange documents (all or nothing); `?dry_run=1` only reports."""
 
@@ -113,22 +89,16 @@ class ImportView(ApiView):
             raise Invalid(_("Some query parameters are not valid."), {"dry_run": [_("Use 1 or 0.")]})
         text = request.data if isinstance(request.data, str) else ""
         try:
-            prepared = service.prepare_import(io.StringIO(text), check_raw=nul_places)
-        except service.InterchangeError as exc:
-            raise self.refused(exc.errors) from None
-        try:
-            refusals = status_refusals(prepared.statuses, request.user)
-            if refusals:
-                raise Denied(
-                    _("Publishing is an editor's move; nothing was imported."), by_place(refusals), extra={"errors": refusals}
-                )
-            report = writer.apply_import(prepared, dry_run=dry_run)
-        except service.ImportBusy as exc:
+            report = service.import_stream(io.StringIO(text), dry_run=dry_run, operator=False, check_raw=nul_places)
+        except errors.ImportBusy:
             raise ImportInProgress() from None
-        except service.InterchangeError as exc:
+        except errors.StatusRefused as exc:
+            raise Denied(
+                _("An import never moves a profile through the workflow; nothing was imported."),
+                by_place(exc.errors), extra={"errors": exc.errors},
+            ) from None
+        except errors.InterchangeError as exc:
             raise self.refused(exc.errors) from None
-        finally:
-            prepared.close()
         body = {
             "dry_run": report.dry_run,
             "created": report.created,

@@ -1,7 +1,7 @@
-"""Applying validated interchange documents: in batches, inside one transaction.
+"""Writing validated interchange documents in batches (inside the import service's transaction).
 
 `service.prepare_import` has validated a whole file and spooled its canonical
-documents; `apply_import` reads them back a batch at a time and, for each batch:
+documents; `service.apply_import` hands them to a `Writer` a batch at a time, which:
 
 1. reads the stored form of the batch's profiles (through export, so "unchanged"
    means "export would write the same document") and sets unchanged ones aside;
@@ -25,8 +25,6 @@ from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
 
-from django.conf import settings
-from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from modeltranslation.translator import translator
@@ -34,9 +32,10 @@ from modeltranslation.translator import translator
 from profiles.selectors.bands import current_bands
 from profiles.services import scoring
 from profiles.services.changes import change_entry_for, record_changes
-from registry.infra import bulk_writes, page_cache
+from registry.infra import bulk_writes
 from profiles.rules import confidence
-from profiles.interchange import service
+from profiles.interchange.export import export_documents
+from profiles.interchange.format import comparable, normalize_url, without_confidence
 from profiles.models import (
     Briefing,
     ChangeAction,
@@ -60,13 +59,13 @@ LANGUAGE_COLUMNS = {"en": "_en", "zh-hans": "_zh_hans"}
 
 # What an import writes on an existing profile; the rest (created_at, last_reviewed_at, …) it keeps.
 PROFILE_UPDATE_COLUMNS = [
-    "kind", "status", "name_en", "name_zh_hans", "name", "aliases", "category", "region", "focus",
+    "kind", "name_en", "name_zh_hans", "name", "aliases", "category", "region", "focus",
     "primary_domain", "signal_focus", "content_type", "summary_en", "summary_zh_hans", "summary",
     "function_en", "function_zh_hans", "function", "importance_statement_en", "importance_statement_zh_hans",
     "importance_statement", "criticality", "time_horizon", "impact", "watch_focus_en", "watch_focus_zh_hans",
     "watch_focus", "public_view_en", "public_view_zh_hans", "public_view", "limitations_en",
     "limitations_zh_hans", "limitations", "score_override", "override_reason", "computed_score", "score",
-    "policy_version", "explanation", "updated_at", "published_at", "version",
+    "policy_version", "explanation", "updated_at", "version",
 ]  # fmt: skip
 EVIDENCE_COLUMNS = [
     "title_en", "title_zh_hans", "url", "normalized_url", "publisher", "published_on", "kind", "reliability",
@@ -119,64 +118,9 @@ def _through(descriptor):
     return descriptor.through, field.m2m_column_name(), field.m2m_reverse_name()
 
 
-def apply_import(preparation, *, dry_run=False, progress=None, batch_size=None):
-    """Write prepared documents in batches inside one transaction; return the ImportReport."""
-    batch_size = batch_size or BATCH
-    report = service.ImportReport(dry_run=dry_run)
-    try:
-        with transaction.atomic():
-            _take_import_lock()
-            writer = _Writer(report)
-            done, batch = 0, []
-            for doc in preparation.documents():
-                batch.append(doc)
-                if len(batch) >= batch_size:
-                    writer.write(batch)
-                    done += len(batch)
-                    batch = []
-                    if progress:
-                        progress("written", done, preparation.count)
-            if batch:
-                writer.write(batch)
-                done += len(batch)
-                if progress:
-                    progress("written", done, preparation.count)
-            writer.finish()
-            if dry_run:
-                transaction.set_rollback(True)
-            elif writer.changed_ids:
-                page_cache.invalidate_pages()  # rows written in bulk send no model signals
-    except DatabaseError as exc:
-        raise service.InterchangeError([f"database: {exc}; nothing was imported"]) from exc
-    return report
+class Writer:
+    """Writes batches of canonical documents; `finish` after the last batch."""
 
-
-# Any constant: the key of the PostgreSQL advisory lock every import takes.
-IMPORT_LOCK_KEY = 7_265_676_973
-
-
-def _take_import_lock():
-    """Imports run one at a time, each planning against what the one before it committed.
-
-    Two imports of the same slugs would otherwise each plan against the same state and
-    then lock rows in different orders (deadlock), or report as created what the other
-    created. Waiting is bounded by IMPORT_WAIT_SECONDS; past it the import is refused.
-    On SQLite, the transaction's write lock (settings: IMMEDIATE) already serialises.
-    """
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('lock_timeout')")
-        (previous,) = cursor.fetchone()
-        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{max(1, int(settings.IMPORT_WAIT_SECONDS * 1000))}ms"])
-        try:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
-        except OperationalError:
-            raise service.ImportBusy() from None
-        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous])
-
-
-class _Writer:
     def __init__(self, report):
         self.report = report
         self.as_of = date.today()
@@ -195,20 +139,20 @@ class _Writer:
     def write(self, docs):
         now = timezone.now()
         slugs = [doc["slug"] for doc in docs]
-        stored_rows = Profile.objects.filter(slug__in=slugs).values("id", "slug", "status", "published_at", "version")
+        stored_rows = Profile.objects.filter(slug__in=slugs).values("id", "slug", "status", "version")
         stored = {row["slug"]: row for row in stored_rows}
         current = {}
         if stored:  # nothing to compare with for new profiles
             current = {
-                doc["slug"]: service.without_confidence(doc)
-                for doc in service.export_documents(
+                doc["slug"]: without_confidence(doc)
+                for doc in export_documents(
                     STAFF, Profile.objects.filter(pk__in=[row["id"] for row in stored.values()])
                 )
             }
         changed = []
         for doc in docs:
             before = current.get(doc["slug"])
-            if before is not None and service.comparable(before) == service.comparable(doc):
+            if before is not None and comparable(before) == comparable(doc):
                 self.report.unchanged.append(doc["slug"])
             else:
                 changed.append(doc)
@@ -229,7 +173,7 @@ class _Writer:
             change_entry_for(
                 profile_id=ids[i],
                 slug=doc["slug"],
-                status=doc["status"],
+                status=doc["status"],  # its final status: stored, or the operator's, set in this transaction
                 action=ChangeAction.UPDATED if doc["slug"] in stored else ChangeAction.CREATED,
                 public_before=doc["slug"] in stored
                 and is_public(SimpleNamespace(status=stored[doc["slug"]]["status"])),
@@ -243,7 +187,7 @@ class _Writer:
         for doc in docs:
             for item in doc["evidence"]:
                 if item["url"] and item["url"] not in normal_of:
-                    normal_of[item["url"]] = service.normalize_url(item["url"])
+                    normal_of[item["url"]] = normalize_url(item["url"])
         normals = dict.fromkeys(normal_of.values())
         by_url = {}
         urls = list(normals)
@@ -337,12 +281,11 @@ class _Writer:
             values = _profile_fields(doc)
             values.update(_score_fields(score, explanation), updated_at=now)
             before = stored.get(doc["slug"])
-            published = doc["status"] == ProfileStatus.PUBLISHED
             if before is None:
-                values.update(slug=doc["slug"], created_at=now, published_at=now if published else None, version=1)
+                # A new profile starts as a draft; its file's status is the publishing service's to apply.
+                values.update(slug=doc["slug"], status=ProfileStatus.DRAFT, created_at=now, version=1)
                 new_rows.append(table.row(values))
             else:
-                values["published_at"] = before["published_at"] or (now if published else None)
                 values["version"] = before["version"] + 1
                 table.row(values)  # fills the untranslated columns
                 updates.append((before["id"], *(values[name] for name in PROFILE_UPDATE_COLUMNS)))
@@ -509,7 +452,6 @@ def _profile_fields(doc):
     override = doc["score_override"]
     return {
         "kind": doc["kind"],
-        "status": doc["status"],
         **translated("name", doc["name"]),
         "aliases": doc["aliases"],
         "category": doc["category"],

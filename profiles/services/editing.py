@@ -27,10 +27,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from profiles.services import history
 from profiles.services import scoring
 from profiles.rules import confidence
-from profiles.services import history, publishing
-from profiles.interchange.service import normalize_url
+from profiles.rules import publishing as publishing_rules
+from profiles.services import publishing
+from profiles.interchange.format import normalize_url
 from profiles.models import (
     Briefing,
     Claim,
@@ -265,20 +267,17 @@ def update_profile(profile, *, fields, actor, expected_version=None):
 def change_status(profile, to_status, *, actor, expected_version=None, note=""):
     """Move a profile through the workflow (`publishing.transition`).
 
-    A move the workflow does not have is an `EditError` on `status`; a move the
-    actor may not make is `EditDenied` with the workflow's reason.
+    A move the workflow does not have is an `EditError` on `status`; a profile changed
+    meanwhile is `StaleProfile`; a move the actor may not make is `EditDenied` with the
+    workflow's reason.
     """
-    if (profile.status, to_status) not in publishing.MOVES:
-        raise EditError(
-            {"status": [_("A profile cannot go from “%(from)s” to “%(to)s”.")
-                        % {"from": profile.status, "to": to_status}]}
-        )  # fmt: skip
     try:
         return publishing.transition(profile, to_status, actor=actor, note=note, expected_version=expected_version)
-    except publishing.TransitionError as exc:
-        current = Profile.objects.filter(pk=profile.pk).values_list("version", flat=True).first()
-        if expected_version is not None and current != expected_version:
-            raise StaleProfile(str(exc)) from None
+    except publishing_rules.NoSuchMove as exc:
+        raise EditError({"status": [str(exc)]}) from None
+    except publishing_rules.StaleVersion as exc:
+        raise StaleProfile(str(exc)) from None
+    except publishing_rules.TransitionError as exc:
         raise EditDenied(str(exc)) from None
 
 

@@ -1,55 +1,35 @@
-"""The publishing workflow: draft → in review → published → archived.
+"""The one place a profile's status (and its publication time) changes.
 
-Who may move a profile where is decided here and nowhere else:
+Every move — a desk button, an API `PATCH`, an operator's import, a recovery —
+comes here, and leaves the same record:
 
-| move                       | who                                                        |
-|----------------------------|------------------------------------------------------------|
-| draft → in review          | anyone who may change profiles (analysts, editors)         |
-| in review → published      | editors, but never on their own submission (superusers may)|
-| in review → draft          | editors, or the analyst who submitted it                   |
-| published → archived/draft | editors                                                    |
-| archived → draft           | editors                                                    |
+* a `ProfileTransition` (who, when, from, to, note), with the public snapshot when it
+  publishes;
+* a revision of the profile graph in its history;
+* an entry in the changes feed;
+* a security audit event when the profile enters or leaves the published set.
 
-Every move is recorded with who and when. Publishing snapshots the public
-sections and adds a public timeline event naming those that changed since the
-previous publication.
+`transition` is the workflow, for people: `rules.publishing` decides who may make which
+move, and a publication adds a public timeline event naming the sections that changed
+since the previous one. `apply_status` is for an operator's import (restores,
+migrations) and a recovery: the status comes from the file or the recorded state, no
+role is asked and no public event is written (the document brings its own timeline).
 """
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from profiles.services import history
+from profiles.accounts import audit
+from profiles.interchange.export import export_document
+from profiles.models import ChangeAction, Profile, ProfileTransition, TimelineEvent, TimelineKind
+from profiles.rules.publishing import PUBLISHED, StaleVersion, check_transition, status_label
+from profiles.rules.visibility import ANONYMOUS, is_public, profile_graph
 from profiles.selectors.bands import current_bands
 from profiles.services.changes import change_entry, record_changes
-from profiles.accounts import audit
-from profiles.models import (
-    ChangeAction,
-    Profile,
-    ProfileStatus,
-    ProfileTransition,
-    TimelineEvent,
-    TimelineKind,
-)
-from profiles.rules.visibility import ANONYMOUS, is_public, profile_graph
-
-DRAFT, IN_REVIEW, PUBLISHED, ARCHIVED = (
-    ProfileStatus.DRAFT,
-    ProfileStatus.IN_REVIEW,
-    ProfileStatus.PUBLISHED,
-    ProfileStatus.ARCHIVED,
-)
-PUBLISH_PERMISSION = "profiles.publish_profile"
-EDIT_PERMISSION = "profiles.change_profile"
-
-MOVES = {
-    (DRAFT, IN_REVIEW): "submit",
-    (IN_REVIEW, PUBLISHED): "publish",
-    (IN_REVIEW, DRAFT): "return",
-    (PUBLISHED, ARCHIVED): "archive",
-    (PUBLISHED, DRAFT): "unpublish",
-    (ARCHIVED, DRAFT): "restore",
-}
 
 # The public sections of a profile page, as named in the publication event, and the
 # fields of the anonymous export document each one is made of.
@@ -69,42 +49,8 @@ PUBLIC_SECTIONS = [
 ]
 
 
-class TransitionError(Exception):
-    """A move the workflow or the actor's role does not allow; the message says why."""
-
-
-def submitter(profile):
-    """The user who last sent this profile to review, if any."""
-    last = profile.transitions.filter(to_status=IN_REVIEW).order_by("-at", "-id").first()
-    return last.actor if last else None
-
-
-def check_transition(profile, to_status, actor):
-    """Raise TransitionError unless `actor` may move `profile` to `to_status` now."""
-    move = MOVES.get((profile.status, to_status))
-    if move is None:
-        raise TransitionError(
-            _("A profile cannot go from “%(from)s” to “%(to)s”.")
-            % {"from": ProfileStatus(profile.status).label, "to": ProfileStatus(to_status).label}
-        )
-    if actor is None or not actor.is_active or not actor.is_staff:
-        raise TransitionError(_("Only analysts and editors can move profiles through the workflow."))
-    if move == "submit":
-        if not actor.has_perm(EDIT_PERMISSION):
-            raise TransitionError(_("You may not edit profiles."))
-        return
-    if move == "return" and submitter(profile) == actor:
-        return
-    if not actor.has_perm(PUBLISH_PERMISSION):
-        raise TransitionError(_("Only an editor can do this."))
-    if move == "publish" and submitter(profile) == actor and not actor.is_superuser:
-        raise TransitionError(_("You submitted this profile; another editor must approve it."))
-
-
 def public_snapshot(profile):
     """The public sections of the profile as anonymous readers would see them published."""
-    from profiles.interchange.service import export_document
-
     graph = profile_graph(ANONYMOUS, profile.slug, as_if_published=True)
     with translation.override(settings.LANGUAGE_CODE):
         document = export_document(graph, current_bands(), ANONYMOUS)
@@ -127,13 +73,39 @@ def _section_names(keys, language):
 def transition(profile, to_status, *, actor, note="", expected_version=None):
     """Move a profile to `to_status` as `actor`; return the recorded ProfileTransition.
 
-    With `expected_version`, a profile changed by someone else meanwhile is
-    refused rather than overwritten.
+    Raises a `rules.publishing.TransitionError` subclass, with nothing written, for a
+    move the workflow lacks (`NoSuchMove`), a role that may not make it (`NotAllowed`),
+    the actor's own submission (`OwnWork`) or, with `expected_version`, a profile changed
+    by someone else meanwhile (`StaleVersion`).
     """
     profile = Profile.objects.select_for_update().get(pk=profile.pk)
     if expected_version is not None and profile.version != expected_version:
-        raise TransitionError(_("Someone else changed this profile meanwhile; reload it and try again."))
+        raise StaleVersion(_("Someone else changed this profile meanwhile; reload it and try again."))
     check_transition(profile, to_status, actor)
+    comment = gettext("Workflow: %(from)s → %(to)s") % {"from": status_label(profile.status), "to": status_label(to_status)}
+    return _move(profile, to_status, actor=actor, note=note, comment=comment, public_event=True)
+
+
+@transaction.atomic
+def apply_status(profile, to_status, *, note, actor=None, published_at=None, record_change=True):
+    """Set the status an operator's file or a recovered record gives; return the ProfileTransition.
+
+    No workflow rule is asked (an operator on the server restores what was); the move is
+    recorded like any other, with `note` saying where it came from. `published_at` is
+    the first publication's recorded time, kept by a recovery. Without `record_change`
+    the caller enters the profile in the changes feed itself (an import or a recovery
+    enters it once, as created or updated, with its final status).
+    """
+    profile = Profile.objects.select_for_update().get(pk=profile.pk)
+    if published_at is not None:
+        profile.published_at = published_at
+    if profile.status == to_status:
+        profile.save(update_fields=["published_at"])  # e.g. a recovered draft that was once published
+        return None
+    return _move(profile, to_status, actor=actor, note=note, comment=note, public_event=False, record_change=record_change)
+
+
+def _move(profile, to_status, *, actor, note, comment, public_event, record_change=True):
     public_before = is_public(profile)
     now = timezone.now()
     record = ProfileTransition(
@@ -141,9 +113,10 @@ def transition(profile, to_status, *, actor, note="", expected_version=None):
     )
     if to_status == PUBLISHED:
         record.public_snapshot = snapshot = public_snapshot(profile)
-        previous = profile.transitions.filter(to_status=PUBLISHED).order_by("-at", "-id").first()
-        changed = changed_sections(previous.public_snapshot if previous else None, snapshot)
-        _add_publication_event(profile, changed, now)
+        if public_event:
+            previous = profile.transitions.filter(to_status=PUBLISHED).order_by("-at", "-id").first()
+            changed = changed_sections(previous.public_snapshot if previous else None, snapshot)
+            _add_publication_event(profile, changed, now)
         profile.published_at = profile.published_at or now
         profile.last_reviewed_at = now
     record.save()
@@ -151,9 +124,12 @@ def transition(profile, to_status, *, actor, note="", expected_version=None):
     profile.updated_at = now
     profile.version += 1
     profile.save(update_fields=["status", "updated_at", "version", "published_at", "last_reviewed_at"])
-    record_changes([change_entry(profile, ChangeAction.UPDATED, public_before=public_before)])
+    if record_change:
+        record_changes([change_entry(profile, ChangeAction.UPDATED, public_before=public_before)])
     if PUBLISHED in (record.from_status, to_status):
         audit.publication(profile, record.from_status, to_status, actor=actor)
+    with history.versioned(actor=actor, comment=comment, manual=True):
+        history.capture_profile(profile)
     return record
 
 

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from profiles.interchange.service import export_documents, write_documents
+from profiles.interchange.export import export_documents, write_documents
 from profiles.rules.visibility import ANONYMOUS, MEMBER, STAFF, visible_profiles
 
 AUDIENCES = {"staff": STAFF, "member": MEMBER, "anonymous": ANONYMOUS}

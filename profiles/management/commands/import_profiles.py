@@ -1,4 +1,8 @@
-"""Import profiles from an interchange file: all or nothing."""
+"""Import profiles from an interchange file: all or nothing.
+
+Run by an operator on the server (restores, migrations), so the file's statuses are
+applied — through the publishing service, each recorded as an operator import.
+"""
 
 import os
 import sys
@@ -7,9 +11,10 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from profiles.interchange.service import InterchangeError, import_stream
+from profiles.interchange.errors import InterchangeError
+from profiles.interchange.service import import_stream
 
-STAGES = {"validated": "validating", "written": "writing"}
+STAGES = {"validated": "validating", "written": "writing", "statuses": "setting statuses"}
 
 
 class Command(BaseCommand):

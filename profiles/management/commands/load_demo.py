@@ -6,7 +6,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from profiles.interchange.service import InterchangeError, import_text
+from profiles.interchange.errors import InterchangeError
+from profiles.interchange.service import import_text
 from profiles.accounts.roles import create_or_update_user, ensure_role_groups
 from profiles.services.band_table import ensure_band_table
 
