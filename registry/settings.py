@@ -178,6 +178,15 @@ else:
 # correct when every process shares one cache: on with Redis, and in development (one
 # process). Several app processes on local-memory caches would each keep their own pages.
 PAGE_CACHE = env_bool("PAGE_CACHE", bool(os.environ.get("REDIS_URL")) or DEBUG)
+# How long a stored page is kept at most: a safety net only, every change that shows on a
+# page invalidates it at once.
+PAGE_CACHE_SECONDS = 600
+# Pages each process keeps in its own memory, so a hit does not fetch the page from Redis
+# (their generation is still checked on every hit); 0 keeps none.
+PAGE_CACHE_LOCAL_ENTRIES = 256
+# Each server process follows the generation by subscription (profiles/caching.py) and also
+# re-reads it this often, in case a publication was lost: the longest a missed one goes unseen.
+PAGE_CACHE_RECHECK_SECONDS = 5.0
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

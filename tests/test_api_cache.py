@@ -340,3 +340,27 @@ def test_without_a_shared_cache_every_read_is_rendered(profile, settings):
     first, _ = get(client, "/profiles/harbour/")
     again, queries = get(client, "/profiles/harbour/")
     assert queries > 0 and again.content == first.content and again["ETag"] == first["ETag"]
+
+
+# On Redis, as deployed -------------------------------------------------------------------
+
+
+def test_on_redis_a_repeated_read_makes_no_round_trip_and_an_edit_is_visible_at_once(profile, committed,
+                                                                                        resilient_redis, monkeypatch):  # fmt: skip
+    """The deployed backend, this process following the generation (`resilient_redis`, tests/conftest.py)."""
+    from registry.infra import page_cache as caching
+
+    client = client_with_token()
+    first, cold = get(client, "/profiles/harbour/")
+    assert caching.watch.generation() == caching.caches["default"].get(caching.GENERATION_KEY)  # created and seen
+    reads = []
+    backend = caching.caches["default"]
+    shared_get, shared_get_many = backend.get, backend.get_many
+    monkeypatch.setattr(backend, "get", lambda key, *a, **k: reads.append(key) or shared_get(key, *a, **k))
+    monkeypatch.setattr(backend, "get_many", lambda keys, *a, **k: reads.extend(keys) or shared_get_many(keys, *a, **k))
+    again, warm = get(client, "/profiles/harbour/")
+    assert cold > 0 and warm == 0 and again.content == first.content
+    assert caching.GENERATION_KEY not in reads and not any(key.startswith(caching.API_KEY_PREFIX) for key in reads)
+    with committed():
+        editing.update_profile(profile, fields={"name": {"en": "Harbour on Redis"}}, actor=StaffFactory(is_superuser=True))
+    assert get(client, "/profiles/harbour/")[0].json()["name"] == "Harbour on Redis"

@@ -222,24 +222,16 @@ def test_the_cache_is_tried_again_after_the_breaker_window(redis_down, monkeypat
     assert len(calls) == 2
 
 
-def redis_reachable():
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.2):
-            return True
-    except OSError:
-        return False
-
-
-@pytest.mark.skipif(not redis_reachable(), reason="needs Redis on 127.0.0.1:6379")
-def test_with_redis_up_the_resilient_cache_is_a_normal_cache(settings):
+def test_with_redis_up_the_resilient_cache_is_a_normal_cache(settings, redis_url):
     settings.CACHES = {
         "default": {
             "BACKEND": "registry.infra.cache.ResilientRedisCache",
-            "LOCATION": "redis://127.0.0.1:6379/15",
+            "LOCATION": redis_url,
             "KEY_PREFIX": f"registry-test-{time.monotonic_ns()}",
         }
     }
     redis_cache = caches["default"]
+    neighbour = registry_cache.ResilientRedisCache(redis_url, {"KEY_PREFIX": f"registry-other-{time.monotonic_ns()}"})
     try:
         redis_cache.set("k", {"v": 1})
         assert redis_cache.get("k") == {"v": 1}
@@ -247,8 +239,12 @@ def test_with_redis_up_the_resilient_cache_is_a_normal_cache(settings):
         redis_cache.set("n", 1)
         assert redis_cache.incr("n") == 2
         assert redis_cache.delete("k") is True and redis_cache.get("k") is None
+        neighbour.set("k", "kept")
+        assert redis_cache.clear() is True and redis_cache.get("n") is None
+        assert neighbour.get("k") == "kept", "clear() empties its own prefix, not the database"
     finally:
         redis_cache.delete_many(["k", "n"])
+        neighbour.clear()
 
 
 def test_healthz_checks_the_replica_too_when_there_is_one(client, monkeypatch):

@@ -15,6 +15,8 @@ The policy, as plain functions:
 * **Invalidation**: one *generation* token in the shared cache. Every stored page carries
   the generation read before it was rendered; `invalidate_pages()` replaces the token, so
   every page stored before is stale at once, in every process sharing the cache (Redis).
+  On Redis every generation, the first one too, is published as it is stored, and each
+  serving process follows the publications (`GenerationWatch`, started with the server).
   Writes call it through model signals, reversion's revision signal and
   `services.record_changes`; inside a transaction it runs on commit, so a rolled-back
   change invalidates nothing and a page rendered from the old data is never stored under
@@ -25,9 +27,11 @@ The policy, as plain functions:
 * **Conditional GET**: every marked page has an `ETag` (a hash of its language, audience
   and bytes); a matching `If-None-Match` answers 304.
 
-A hit costs one cache round trip: the generation, with the page from this process's recent
-copies (or, the first time, from the shared cache): no session, no database, no template. `AnonymousPageCacheMiddleware` sits before the session
-middleware so a hit skips everything after it.
+A hit costs at most one cache round trip, for the generation (none on Redis, where this
+process follows it by subscription); the page comes from this process's recent copies (or,
+the first time, from the shared cache): no session, no database, no template. `AnonymousPageCacheMiddleware` sits before
+the session middleware so a hit skips everything after it. The settings are
+`PAGE_CACHE*` in registry/settings.py.
 """
 
 import hashlib
@@ -39,7 +43,9 @@ import uuid
 from collections import OrderedDict
 
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache, caches
+from django.core.signals import setting_changed
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils import translation
@@ -49,8 +55,7 @@ logger = logging.getLogger("registry.cache")
 
 GENERATION_KEY = "pages:generation"
 PAGE_KEY_PREFIX = "pages:page:"
-# A safety net only: every change that shows on a page invalidates at once.
-PAGE_SECONDS = getattr(settings, "PAGE_CACHE_SECONDS", 600)
+PAGE_SECONDS = settings.PAGE_CACHE_SECONDS
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 ANONYMOUS_CACHE_CONTROL = {"max_age": 0, "must_revalidate": True}
 PRIVATE_CACHE_CONTROL = {"private": True, "no_cache": True}
@@ -82,7 +87,7 @@ def is_anonymous_request(request):
     cookies = request.COOKIES
     return (
         settings.SESSION_COOKIE_NAME not in cookies
-        and getattr(settings, "MESSAGE_COOKIE_NAME", "messages") not in cookies
+        and CookieStorage.cookie_name not in cookies  # messages waiting for this visitor
         and "HTTP_AUTHORIZATION" not in request.META
     )
 
@@ -151,87 +156,181 @@ def _generation_token():
     return f"{time.time():.3f}-{uuid.uuid4().hex}"
 
 
+GENERATION_CHANNEL = "pages:generation"
+
+
 def _new_generation():
+    """Replace the generation (an invalidation): stored and, on Redis, published in one step."""
     token = _generation_token()
     publish = getattr(cache, "set_and_publish", None)
     if publish is None:
         cache.set(GENERATION_KEY, token, None)
     else:
         publish(GENERATION_KEY, token, GENERATION_CHANNEL)
-    _watch.saw(token)
+    watch.saw(token)
 
 
-GENERATION_CHANNEL = "pages:generation"
-WATCH_RECHECK_SECONDS = 5.0
+def _first_generation():
+    """The generation when the cache has none: created once, whichever process asks first.
+
+    On Redis it is stored only if still absent and published in the same step, so every
+    process's watch hears of it; a process that lost the race takes the one stored.
+    """
+    token = _generation_token()
+    add_and_publish = getattr(cache, "add_and_publish", None)
+    if add_and_publish is None:  # local memory: one process, nobody to tell
+        stored = token if cache.add(GENERATION_KEY, token, None) else cache.get(GENERATION_KEY)
+    else:
+        stored = add_and_publish(GENERATION_KEY, token, GENERATION_CHANNEL)
+    if stored is None:  # the cache is unreachable: nothing is stored under this one either
+        return token
+    watch.saw(stored)
+    return stored
+
+
+class _Subscription:
+    """One run of the watch's thread: stopped by `stop`, `following` once it is subscribed and has read."""
+
+    def __init__(self):
+        self.stop = threading.Event()
+        self.following = threading.Event()
+        self.pubsub = None
 
 
 class GenerationWatch:
     """This process's copy of the generation, kept current by the shared cache's publications.
 
-    With Redis, every new generation is published as it is stored (one atomic step); a
-    thread of this process subscribes, so a page cache hit needs no round trip at all.
+    With Redis, every generation is published as it is stored (one atomic step); a thread
+    of this process subscribes, so a page cache hit needs no round trip at all. A server
+    starts it once as it loads the application (registry/wsgi.py, registry/asgi.py), not
+    on a request; management commands and the test client never start it and read the
+    cache instead. A process forked from one that watches (gunicorn --preload) starts its
+    own: threads do not survive a fork.
+
     The thread subscribes *before* reading the stored generation, so nothing published in
-    between is missed; every few seconds it reads the stored value again, a safety net
-    should a publication ever be lost. While it is not subscribed (starting, Redis down,
-    a cache without publish/subscribe) `generation()` is None and callers read the cache.
+    between is missed; every `PAGE_CACHE_RECHECK_SECONDS` it reads the stored value again, a
+    safety net should a publication ever be lost. While it is not following (starting,
+    stopped, Redis down, a cache without publish/subscribe) `generation()` is None and
+    callers read the cache.
     """
 
     def __init__(self):
         self._lock = threading.Lock()
         self._generation = None
-        self._watching = None  # (pid, which cache) of the running thread
+        self._subscription = None  # the running thread's, None when not started
 
     def generation(self):
-        backend = caches["default"]
-        if not hasattr(backend, "subscribe"):
-            return None
-        watching = (os.getpid(), type(backend), tuple(backend._servers), backend.key_prefix)
-        if self._watching != watching:
-            self._start(backend, watching)  # first use, a new process (fork) or another cache
+        """The current generation, or None while not following it (then read the cache)."""
         return self._generation
 
-    def saw(self, generation):
-        """A generation this process stored: known here at once, before its publication arrives."""
-        if self._watching is not None and self._watching[0] == os.getpid():
-            self._generation = generation
+    def start(self):
+        """Follow the default cache's generation from now on (a server calls it once, at startup).
 
-    def _start(self, backend, watching):
+        False where there is nothing to follow: the page cache off, or a cache without
+        publish/subscribe (local memory).
+        """
+        # A backend of the thread's own (its breaker, its connections), for the cache configured now.
+        backend = caches.create_connection("default") if enabled() else None
         with self._lock:
-            if self._watching == watching:
-                return
-            self._watching, self._generation = watching, None
-            thread = threading.Thread(target=self._run, args=(backend, watching), name="page-generation", daemon=True)
-            thread.start()
+            self._stop_locked()
+            if not hasattr(backend, "subscribe"):  # no page cache, or a cache that cannot publish
+                return False
+            subscription = self._subscription = _Subscription()
+        recheck = settings.PAGE_CACHE_RECHECK_SECONDS
+        thread = threading.Thread(target=self._run, args=(backend, subscription, recheck), name="page-generation",
+                                  daemon=True)  # fmt: skip
+        thread.start()
+        return True
 
-    def _run(self, backend, watching):
+    def stop(self):
+        """Stop following: `generation()` is None until the next `start()`."""
+        with self._lock:
+            self._stop_locked()
+
+    def wait_following(self, timeout):
+        """Whether the watch follows the generation within `timeout` seconds (for startup checks and tests)."""
+        subscription = self._subscription
+        return subscription is not None and subscription.following.wait(timeout)
+
+    def saw(self, generation):
+        """A generation this process stored or read: known here at once, before its publication arrives."""
+        with self._lock:
+            subscription = self._subscription
+            if subscription is not None and subscription.following.is_set():
+                self._generation = generation
+
+    def _stop_locked(self):
+        if self._subscription is not None:
+            self._subscription.stop.set()
+        self._subscription = self._generation = None
+
+    def _follow(self, subscription, generation):
+        """Take `generation` as current, unless this thread's run was stopped meanwhile."""
+        with self._lock:
+            if not subscription.stop.is_set():
+                self._generation = generation
+                subscription.following.set()
+
+    def _lost(self, subscription):
+        with self._lock:
+            subscription.following.clear()
+            if not subscription.stop.is_set():
+                self._generation = None
+
+    def _run(self, backend, subscription, recheck):
         warned = False
-        while self._watching == watching:
+        while not subscription.stop.is_set():
             pubsub = None
             try:
-                pubsub = backend.subscribe(GENERATION_CHANNEL)
-                self._generation = backend.get(GENERATION_KEY)
+                pubsub = subscription.pubsub = backend.subscribe(GENERATION_CHANNEL)
+                self._follow(subscription, backend.get(GENERATION_KEY))
                 warned = False
                 checked = time.monotonic()
-                while self._watching == watching:
+                while not subscription.stop.is_set():
                     message = pubsub.get_message(timeout=1.0)
                     if message and message["type"] == "message":
-                        self._generation = message["data"].decode()
-                    elif time.monotonic() - checked >= WATCH_RECHECK_SECONDS:
+                        self._follow(subscription, message["data"].decode())
+                    elif time.monotonic() - checked >= recheck:
                         pubsub.ping()
-                        self._generation = backend.get(GENERATION_KEY)
+                        self._follow(subscription, backend.get(GENERATION_KEY))
                         checked = time.monotonic()
             except Exception as exc:  # noqa: BLE001 - any failure: read the cache until resubscribed
-                self._generation = None
+                self._lost(subscription)
                 if not warned:
                     logger.warning("page cache: not subscribed to invalidations (%s); reading the cache instead", exc)
                     warned = True
-                time.sleep(1.0)
+                subscription.stop.wait(1.0)
             finally:
                 if pubsub is not None:
                     pubsub.close()
+        self._lost(subscription)
+
+    def _after_fork_in_child(self):
+        """In a forked child: the parent's thread is gone; follow again on a subscription of its own."""
+        subscription = self._subscription
+        self._lock = threading.Lock()  # the parent's thread may have held it at the fork
+        self._subscription = self._generation = None
+        if subscription is None:
+            return
+        if subscription.pubsub is not None:
+            try:  # this process's copy of the parent's socket: closed here, the parent keeps its own
+                subscription.pubsub.close()
+            except Exception:  # noqa: BLE001, S110 - a socket we only meant to let go of
+                pass
+        try:
+            self.start()
+        except Exception as exc:  # noqa: BLE001 - this worker then reads the cache on every request
+            logger.warning("page cache: not following invalidations after fork (%s)", exc)
 
 
-_watch = GenerationWatch()
+watch = GenerationWatch()
+os.register_at_fork(after_in_child=watch._after_fork_in_child)
+
+
+def _settings_changed(setting, **kwargs):
+    """Tests that swap the cache or switch the page cache off: the watch followed the old one."""
+    if setting in {"CACHES", "PAGE_CACHE"}:
+        watch.stop()
 
 
 def invalidation_pending(using=None):
@@ -252,7 +351,7 @@ def replica_lag_seconds():
     """How long after a commit a read replica may still show the old data (0 without a replica)."""
     if not settings.DATABASE_ROUTERS:  # registry/settings.py routes reads only with a replica
         return 0
-    return getattr(settings, "DATABASE_REPLICA_PIN_SECONDS", 10)
+    return settings.DATABASE_REPLICA_PIN_SECONDS
 
 
 def is_settled(generation, *, now=None):
@@ -297,12 +396,7 @@ def invalidate_pages(using=None):
 
 def current_generation():
     """The generation pages are stored under now, created if the cache has none."""
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        generation = _generation_token()
-        if not cache.add(GENERATION_KEY, generation, None):
-            generation = cache.get(GENERATION_KEY, generation)
-    return generation
+    return cache.get(GENERATION_KEY) or _first_generation()
 
 
 def read_with_generation(key):
@@ -311,7 +405,7 @@ def read_with_generation(key):
     generation = found.get(GENERATION_KEY)
     entry = found.get(key)
     if generation is None:
-        return current_generation(), None
+        return _first_generation(), None
     if entry is None or entry[0] != generation:
         return generation, None
     return generation, entry[1]
@@ -323,8 +417,9 @@ def store_with_generation(key, generation, value, timeout=PAGE_SECONDS):
 
 # Pages this process stored or served lately, each with its generation: a hit then reads
 # only the generation (a few bytes) from the shared cache, not the page. The generation is
-# still read on every request, so another process's invalidation is seen at once.
-LOCAL_PAGES = getattr(settings, "PAGE_CACHE_LOCAL_ENTRIES", 256)
+# still checked on every request (read from the cache, or on Redis followed by the watch),
+# so another process's invalidation is seen at once.
+LOCAL_PAGES = settings.PAGE_CACHE_LOCAL_ENTRIES
 _local_pages = OrderedDict()
 _local_lock = threading.Lock()
 
@@ -350,9 +445,9 @@ def read_page(key):
     """(generation, the stored page for it or None): this process's copy, else the shared one."""
     if not LOCAL_PAGES:
         return read_with_generation(key)
-    generation = _watch.generation() or cache.get(GENERATION_KEY)
+    generation = watch.generation() or cache.get(GENERATION_KEY)
     if generation is None:
-        return current_generation(), None
+        return _first_generation(), None
     stored = _recall(key, generation)
     if stored is not None:
         return generation, stored
@@ -528,3 +623,4 @@ def connect():
     ):
         m2m_changed.connect(_on_write, sender=through, dispatch_uid=f"page-cache-m2m-{through.__name__}")
     post_revision_commit.connect(_on_revision, dispatch_uid="page-cache-revision")
+    setting_changed.connect(_settings_changed, dispatch_uid="page-cache-settings")
