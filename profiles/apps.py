@@ -7,8 +7,19 @@ class ProfilesConfig(AppConfig):
     verbose_name = _("Profiles")
 
     def ready(self):
+        from profiles import parts
         from profiles.accounts import audit
+        from profiles.models import ConfidenceBand, EvidenceRecord, Profile
         from registry.infra import page_cache
 
         audit.connect()
-        page_cache.connect()
+        # Every write to what a page shows makes the cached pages stale. Deletes are covered
+        # for profiles, sources and bands; a deleted part comes with an edit of its profile
+        # (saved, and entered in the changes feed, which invalidates too). Parts get no
+        # `post_delete` receiver on purpose: one would stop Django from deleting their rows
+        # in one query.
+        page_cache.connect(
+            saved=(*parts.GRAPH_MODELS, EvidenceRecord, ConfidenceBand),
+            deleted=(Profile, EvidenceRecord, ConfidenceBand),
+            links=parts.evidence_links(),
+        )

@@ -12,17 +12,15 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
-from profiles.models import Membership
+from profiles.models import EvidenceRecord, Membership
+from profiles.parts import GRAPH_MODELS
 
 ROLES = ("member", "analyst", "editor")
 ANALYSTS = "Analysts"
 EDITORS = "Editors"
 
-# Models analysts edit day to day (their parts included).
-_EDITED_MODELS = [
-    "profile", "profiletopic", "evidencerecord", "profileevidence", "claim", "claimevidence",
-    "timelineevent", "watchpoint", "briefing", "relationship", "faqentry",
-]  # fmt: skip
+# Models analysts edit day to day: a profile graph's (the profile and every part) and sources.
+_EDITED_MODELS = [model._meta.model_name for model in (*GRAPH_MODELS, EvidenceRecord)]
 
 
 def _codenames_for(role):

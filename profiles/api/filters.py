@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from profiles.rules import confidence
 from profiles.selectors import browsing, search
 from profiles.models import ProfileStatus
 from profiles.api.errors import Invalid
@@ -84,8 +85,8 @@ def read_list_query(params, *, audience, bands):
             continue
         if dimension.choices is not None and value not in dimension.choices.values:
             errors[dimension.name] = [_("One of: %(values)s.") % {"values": ", ".join(dimension.choices.values)}]
-        elif dimension.name == "grade" and value not in browsing.grades(bands):
-            errors[dimension.name] = [_("One of: %(values)s.") % {"values": ", ".join(browsing.grades(bands))}]
+        elif dimension.name == "grade" and value not in confidence.grades(bands):
+            errors[dimension.name] = [_("One of: %(values)s.") % {"values": ", ".join(confidence.grades(bands))}]
         else:
             filters[dimension.name] = value
     query = search.parse_query("")

@@ -51,6 +51,7 @@ from profiles.models import (
     TimelineEvent,
     Watchpoint,
 )
+from profiles.parts import GRAPH_MODELS, PARTS
 from profiles.rules.visibility import STAFF, is_public
 
 BATCH = 500
@@ -128,11 +129,7 @@ class Writer:
         self.changed_ids = set()  # profiles this import wrote
         self.changed_evidence = set()  # stored records whose description this import changed
         self.relationships = []  # written once every profile exists
-        self.tables = {
-            model: _Table(model)
-            for model in (Profile, EvidenceRecord, ProfileTopic, ProfileEvidence, Claim, ClaimEvidence,
-                          TimelineEvent, Watchpoint, FaqEntry, Briefing, Relationship)
-        }  # fmt: skip
+        self.tables = {model: _Table(model) for model in (*GRAPH_MODELS, EvidenceRecord)}
 
     # One batch ---------------------------------------------------------------------
 
@@ -165,9 +162,8 @@ class Writer:
         self.changed_ids.update(ids)
         updated_ids = [ids[i] for i, doc in enumerate(changed) if doc["slug"] in stored]
         if updated_ids:
-            for model in (ProfileTopic, ProfileEvidence, Claim, TimelineEvent, Watchpoint, FaqEntry, Briefing):
-                model.objects.filter(profile_id__in=updated_ids).delete()
-            Relationship.objects.filter(source_id__in=updated_ids).delete()
+            for part in PARTS:  # the document replaces every part (claims take their evidence links)
+                part.model.objects.filter(**{f"{part.owner}_id__in": updated_ids}).delete()
         self._write_parts(changed, ids, evidence, scored)
         record_changes(
             change_entry_for(

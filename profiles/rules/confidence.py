@@ -240,6 +240,20 @@ def band_for(score: Any, bands: Iterable[Any]) -> Any:
     raise BandTableError([f"no band covers {rounded}"])
 
 
+def grades(bands: Iterable[Any]) -> list:
+    """The distinct grades of a band table, highest first."""
+    seen = []
+    for band in sorted(bands, key=lambda b: b.lower, reverse=True):
+        if band.grade not in seen:
+            seen.append(band.grade)
+    return seen
+
+
+def claim_counts(*, verified: bool, retracted: bool) -> bool:
+    """Whether a claim counts towards its profile's score: verified and not retracted."""
+    return verified and not retracted
+
+
 def top_band(bands: Iterable[Any]) -> Any:
     """The highest band (the one reaching 1.00 in a valid table)."""
     bands = list(bands or ())

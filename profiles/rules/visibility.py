@@ -20,6 +20,7 @@ from enum import StrEnum
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from profiles.rules.confidence_sql import COUNTED_CLAIMS
 from profiles.models import (
     Briefing,
     Claim,
@@ -119,7 +120,7 @@ def visible_claims(audience):
     claims = Claim.objects.all()
     if audience.is_staff:
         return claims
-    return claims.filter(verified=True, retracted_at__isnull=True, visibility__in=audience.levels)
+    return claims.filter(COUNTED_CLAIMS, visibility__in=audience.levels)
 
 
 def visible_timeline(audience):

@@ -18,14 +18,12 @@ of queries whatever the data, and the search runs twice (counts, then the page).
 """
 
 from dataclasses import dataclass, field
-from functools import reduce
-from operator import or_
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import connection, connections
-from django.db.models import BooleanField, Case, CharField, Count, ExpressionWrapper, F, Prefetch, Q, Value, When
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Prefetch, Q, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.urls import reverse
 from django.utils.html import escape
@@ -34,6 +32,8 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.utils import build_localized_fieldname
 
 from profiles.rules import confidence
+from profiles.rules.confidence import grades
+from profiles.rules.confidence_sql import grade_case, grade_q
 from profiles.selectors import search
 from profiles.models import Criticality, ProfileKind, ProfileStatus, ProfileTopic
 from profiles.rules.visibility import visible_profiles
@@ -85,21 +85,6 @@ def dimensions_for(audience):
 
 
 # Grades ------------------------------------------------------------------------
-
-
-def grades(bands):
-    """The distinct grades of the band table, highest first."""
-    seen = []
-    for band in sorted(bands, key=lambda b: b.lower, reverse=True):
-        if band.grade not in seen:
-            seen.append(band.grade)
-    return seen
-
-
-def grade_q(grade, bands):
-    """Profiles whose stored score falls in any band with this grade."""
-    ranges = [Q(score__gte=band.lower, score__lte=band.upper) for band in bands if band.grade == grade]
-    return reduce(or_, ranges, Q(pk__in=[]))
 
 
 def grade_label(grade, bands):
@@ -183,12 +168,6 @@ def apply_filters(profiles, filters, bands):
     return profiles
 
 
-def _grade_case(bands):
-    """The grade of a profile's stored score, as SQL (NULL outside every band)."""
-    whens = [When(grade_q(grade, bands), then=Value(grade)) for grade in grades(bands)]
-    return Case(*whens, default=Value(None), output_field=CharField())
-
-
 def facet_counts(dimensions, base, filters, *, bands):
     """({dimension: {value: count}}, number of results) over `base`, in one query.
 
@@ -198,7 +177,7 @@ def facet_counts(dimensions, base, filters, *, bands):
     columns; the SQL around it names only our own columns, every value is a
     parameter of the compiled `base`.
     """
-    columns = {"v_grade": _grade_case(bands)}
+    columns = {"v_grade": grade_case(bands)}
     columns.update({f"v_{d.name}": F(d.field) for d in dimensions if d.field})
     flags = {
         f"f_{name}": ExpressionWrapper(_filter_q(name, value, bands), output_field=BooleanField())

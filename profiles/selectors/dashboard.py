@@ -34,6 +34,7 @@ from reversion.models import Version
 from profiles.selectors.bands import current_bands
 from profiles.rules import confidence
 from profiles.services.watchpoints import DUE_WITHIN_DAYS
+from profiles.rules.confidence_sql import COUNTED_CLAIMS
 from profiles.models import (
     Claim,
     ClaimEvidence,
@@ -205,7 +206,7 @@ def claims_below_band(*, bands=None, limit=LIMIT):
             published_scores[pk] = confidence.round_score(fields.get("score") or "0")
     fallen = []
     claims = Claim.objects.filter(
-        pk__in=published_scores, verified=True, retracted_at__isnull=True, profile__status=ProfileStatus.PUBLISHED
+        COUNTED_CLAIMS, pk__in=published_scores, profile__status=ProfileStatus.PUBLISHED
     ).select_related("profile")
     for claim in claims.order_by("profile__slug", "position", "id"):
         published_band = confidence.band_for(published_scores[claim.pk], bands)

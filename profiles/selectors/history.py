@@ -21,7 +21,8 @@ from profiles.models import (
     Watchpoint,
 )
 
-from profiles.services.history import GRAPH_MODELS, PARTS, graph_objects, live_values
+from profiles.parts import GRAPH_MODELS, PARTS
+from profiles.services.history import graph_objects, live_values
 
 # Not worth showing in a diff: bookkeeping and derived detail.
 UNSHOWN_FIELDS = {"id", "profile", "source", "claim", "explanation", "policy_version", "updated_at",
@@ -65,10 +66,10 @@ def _fk_value(values, model, fk):
 def _in_graph(candidates, profile_id):
     """Keep the entries of (model, pk) → values that belong to this profile's graph."""
     kept = {key: value for key, value in candidates.items() if key == (Profile, profile_id)}
-    for model, fk, _name in PARTS:
+    for part in PARTS:
         kept.update(
             {key: values for key, values in candidates.items()
-             if key[0] is model and _fk_value(values, model, fk) == profile_id}
+             if key[0] is part.model and _fk_value(values, part.model, part.owner) == profile_id}
         )  # fmt: skip
     claims = {pk for model, pk in kept if model is Claim}
     kept.update(

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from profiles.selectors.bands import current_bands
 from profiles.rules import confidence
-from profiles.web import timeline
+from profiles.selectors import timeline
 from profiles.rules.visibility import profile_graph, visible_explanation
 
 
@@ -31,7 +31,10 @@ class ProfilePage:
 
     @property
     def verified_claims(self):
-        return [view for view in self.claims if view.claim.verified and not view.claim.is_retracted]
+        return [
+            view for view in self.claims
+            if confidence.claim_counts(verified=view.claim.verified, retracted=view.claim.is_retracted)
+        ]
 
 
 def _claim_view(claim, bands):

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from profiles.services import history
 from profiles.services import scoring
 from profiles.rules import confidence
+from profiles.parts import part_of
 from profiles.rules import publishing as publishing_rules
 from profiles.services import publishing
 from profiles.interchange.format import normalize_url
@@ -38,7 +39,6 @@ from profiles.models import (
     Claim,
     ClaimEvidence,
     EvidenceRecord,
-    FaqEntry,
     Profile,
     ProfileEvidence,
     ProfileStatus,
@@ -457,17 +457,8 @@ def _apply_simple(obj, fields, *, texts, plain, exclude):
     _clean(obj, exclude=exclude)
 
 
-PARTS = {
-    # model: (owner field, text fields, plain fields, evidence relation name or None)
-    TimelineEvent: ("profile", ("title", "text"), ("date", "kind", "visibility"), "evidence"),
-    Watchpoint: ("profile", ("text",), ("kind", "status", "review_by", "visibility"), "triggered_by"),
-    FaqEntry: ("profile", ("question", "answer"), ("visibility",), None),
-    Relationship: ("source", ("note",), ("kind", "verified", "visibility"), "evidence"),
-}
-
-
 def _owner(obj):
-    return obj.source if isinstance(obj, Relationship) else obj.profile
+    return getattr(obj, part_of(type(obj)).owner)
 
 
 def _check_relationship(profile, relationship, fields):
@@ -486,19 +477,22 @@ def _check_relationship(profile, relationship, fields):
 
 
 def _save_part(profile, obj, fields):
-    owner, texts, plain, relation = PARTS[type(obj)]
+    part = part_of(type(obj))
     if isinstance(obj, Relationship):
         _check_relationship(profile, obj, fields)
-    _apply_simple(obj, fields, texts=texts, plain=plain, exclude=[owner, "target"])
+    _apply_simple(obj, fields, texts=part.texts, plain=part.plain, exclude=[part.owner, "target"])
     obj.save()
-    if relation and relation in fields:
-        getattr(obj, relation).set(_check_sources(profile, list(fields[relation] or []), relation))
+    if part.evidence and part.evidence in fields:
+        getattr(obj, part.evidence).set(_check_sources(profile, list(fields[part.evidence] or []), part.evidence))
     return obj
 
 
 def add_part(profile, model, *, fields, expected_version=None):
     """Add a timeline event, watchpoint, FAQ entry or relationship to a profile."""
-    owner = PARTS[model][0]
+    part = part_of(model)
+    if not part.edited_one_by_one:
+        raise ValueError(f"{model.__name__} is not added on its own")
+    owner = part.owner
     with _editing(profile, expected_version=expected_version) as locked:
         obj = model(**{owner: locked})
         obj.position = _next_position(model.objects.filter(**{owner: locked}))

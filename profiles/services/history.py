@@ -50,35 +50,15 @@ from reversion.models import Revision, Version
 from profiles.services import scoring
 from profiles.services.changes import change_entry, record_changes
 from profiles.models import (
-    Briefing,
     ChangeAction,
     Claim,
-    ClaimEvidence,
     EvidenceRecord,
-    FaqEntry,
     Profile,
-    ProfileEvidence,
-    ProfileTopic,
-    Relationship,
     ReviewStatus,
-    TimelineEvent,
-    Watchpoint,
 )
+from profiles.parts import CLAIM_EVIDENCE, GRAPH_MODELS, PARTS
 from profiles.rules.visibility import is_public
 
-# The parts of a profile graph: (model, the foreign key to the profile, the profile's accessor).
-PARTS = (
-    (ProfileTopic, "profile", "topic_links"),
-    (ProfileEvidence, "profile", "evidence_links"),
-    (Claim, "profile", "claims"),
-    (TimelineEvent, "profile", "timeline_events"),
-    (Watchpoint, "profile", "watchpoints"),
-    (Briefing, "profile", "briefing"),
-    (Relationship, "source", "relationships"),
-    (FaqEntry, "profile", "faq_entries"),
-)
-CLAIM_PARTS = ((ClaimEvidence, "claim", "evidence_links"),)
-GRAPH_MODELS = (Profile, *(model for model, _fk, _name in PARTS + CLAIM_PARTS))
 
 class StaleEdit(Exception):
     """An edit based on a version of the profile that someone else has replaced since."""
@@ -104,7 +84,7 @@ def versioned_fields(model):
 def _register():
     if reversion.is_registered(Profile):
         return
-    follows = {Profile: tuple(name for _m, _fk, name in PARTS), Claim: ("evidence_links",)}
+    follows = {Profile: tuple(part.accessor for part in PARTS), Claim: (CLAIM_EVIDENCE.accessor,)}
     for model in (*GRAPH_MODELS, EvidenceRecord):
         reversion.register(model, fields=versioned_fields(model), follow=follows.get(model, ()))
 
@@ -135,9 +115,9 @@ def graph_objects(profile):
 
     (No prefetching: Django's serialiser reads many-to-many values with a query of its own.)
     """
-    for model, fk, _name in PARTS:
-        yield from model.objects.filter(**{fk: profile})
-    yield from ClaimEvidence.objects.filter(claim__profile=profile)
+    for part in PARTS:
+        yield from part.model.objects.filter(**{part.owner: profile})
+    yield from CLAIM_EVIDENCE.model.objects.filter(claim__profile=profile)
     yield profile
 
 

@@ -28,7 +28,8 @@ from profiles.rules.visibility import is_public
 
 from profiles.selectors.history import related_model, revision_snapshot
 from profiles.services import publishing
-from profiles.services.history import GRAPH_MODELS, PARTS, capture_profile, lock_profile, versioned
+from profiles.parts import GRAPH_MODELS, PARTS
+from profiles.services.history import capture_profile, lock_profile, versioned
 
 # Kept as they are on restore: the workflow decides them, not the content history.
 WORKFLOW_FIELDS = ("slug", "status", "published_at", "last_reviewed_at", "created_at")
@@ -115,9 +116,9 @@ def restore_version(profile, version, *, actor=None, expected_version=None):
             TimelineEvent.objects.filter(profile=locked, kind=TimelineKind.PROFILE_UPDATE).values_list("pk", flat=True)
         )
         recorded_events = {pk for model, pk in snapshot.objects if model is TimelineEvent}
-        for model, fk, _name in reversed(PARTS):
-            parts = model.objects.filter(**{fk: locked})
-            if model is TimelineEvent:
+        for part in reversed(PARTS):
+            parts = part.model.objects.filter(**{part.owner: locked})
+            if part.model is TimelineEvent:
                 parts = parts.exclude(pk__in=publication_events - recorded_events)
             parts.delete()  # claims take their evidence links with them
         order = {model: index for index, model in enumerate(GRAPH_MODELS)}

@@ -60,7 +60,11 @@ def score_claims_and_profile(claims, *, profile_override, profile_override_reaso
         )
         for claim in claims
     ]
-    verified = [score for claim, (score, _) in zip(claims, claim_scores) if claim.verified and not claim.retracted]
+    verified = [
+        score
+        for claim, (score, _) in zip(claims, claim_scores)
+        if confidence.claim_counts(verified=claim.verified, retracted=claim.retracted)
+    ]
     profile = confidence.score_profile(verified, override=profile_override, override_reason=profile_override_reason)
     return claim_scores, profile
 

@@ -10,7 +10,7 @@ database. `ResilientRedisCache` is Django's RedisCache with
 - a breaker: after a failure the cache is skipped for `BREAKER_SECONDS`, then tried again,
   so a Redis that does not answer is not waited for on every call;
 - publish/subscribe for values every process must learn of at once (the page cache's
-  generation, profiles/caching.py): `set_and_publish`, `add_and_publish` and `subscribe`;
+  generation, registry/infra/page_cache.py): `set_and_publish`, `add_and_publish` and `subscribe`;
 - `clear()` deletes only the keys under its KEY_PREFIX, so a test run (or another site)
   can share a Redis database without emptying the others' keys.
 

@@ -592,35 +592,21 @@ def _on_revision(sender, revision, **kwargs):
     invalidate_pages(revision._state.db)
 
 
-def connect():
+def connect(*, saved, deleted, links):
     """Invalidate the page cache on every write to what a page shows (called from AppConfig.ready).
 
-    Saves of every part of a profile send `post_save`; links send `m2m_changed`. Deletes
-    are covered for profiles, sources and bands here; deleted parts come with an edit of
-    their profile, which saves it and enters the changes feed (`services.record_changes`
-    invalidates too). Child tables get no `post_delete` receiver on purpose: one would
-    stop Django from deleting their rows in one query. Bulk writes send no signal:
-    `services.record_changes` and `services.replace_band_table` invalidate explicitly.
+    The app names its models: `saved` send `post_save`, `deleted` `post_delete`, `links`
+    (many-to-many tables) `m2m_changed`. Bulk writes send no signal: the services that
+    make them (the changes feed, the band table) invalidate explicitly.
     """
     from django.db.models.signals import m2m_changed, post_delete, post_save
     from reversion.signals import post_revision_commit
 
-    from profiles import models
-
-    saved = (
-        models.Profile, models.ProfileTopic, models.EvidenceRecord, models.ProfileEvidence, models.Claim,
-        models.ClaimEvidence, models.ConfidenceBand, models.TimelineEvent, models.Watchpoint, models.Briefing,
-        models.Relationship, models.FaqEntry,
-    )  # fmt: skip
     for model in saved:
         post_save.connect(_on_write, sender=model, dispatch_uid=f"page-cache-save-{model.__name__}")
-    for model in (models.Profile, models.EvidenceRecord, models.ConfidenceBand):
+    for model in deleted:
         post_delete.connect(_on_write, sender=model, dispatch_uid=f"page-cache-delete-{model.__name__}")
-    for through in (
-        models.TimelineEvent.evidence.through,
-        models.Watchpoint.triggered_by.through,
-        models.Relationship.evidence.through,
-    ):
+    for through in links:
         m2m_changed.connect(_on_write, sender=through, dispatch_uid=f"page-cache-m2m-{through.__name__}")
     post_revision_commit.connect(_on_revision, dispatch_uid="page-cache-revision")
     setting_changed.connect(_settings_changed, dispatch_uid="page-cache-settings")

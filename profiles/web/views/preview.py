@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from profiles.selectors.bands import current_bands
 from profiles.rules import confidence
 from profiles.selectors import profile_page
-from profiles.web import timeline
+from profiles.selectors import timeline
 from profiles.rules.visibility import ANONYMOUS, MEMBER, profile_graph
 
 AUDIENCES = {"anonymous": ANONYMOUS, "member": MEMBER}
