@@ -33,9 +33,10 @@ class Gate:
 
     NONE = "none"  # shown wherever its profile is (topics)
     LEVEL = "level"  # by its visibility level (timeline, watchpoints, FAQ)
-    VERIFIED = "verified"  # by level, and only once verified (relationships; claims: and not retracted)
-    REVIEWED = "reviewed"  # sources: by the record's level, and only once reviewed
-    MEMBERS = "members"  # the briefing: never public, members and staff only
+    COUNTED = "counted"  # by level, once verified and while not retracted (claims)
+    VERIFIED = "verified"  # by level, once verified, and only if its target is visible too (relationships)
+    REVIEWED = "reviewed"  # by its evidence record: that record's level, once reviewed (sources)
+    MEMBERS = "members"  # never public: members and staff only (the briefing)
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Part:
     plain: tuple = ()  # other fields an edit writes
     evidence: str | None = None  # its many-to-many to evidence records, if any
     edited_one_by_one: bool = False  # added, changed and removed on their own (editing, the API)
+    joined: tuple = ()  # rows read with it wherever it is shown (`select_related`)
 
     @property
     def codename(self):
@@ -58,8 +60,9 @@ class Part:
 
 
 TOPICS = Part("topics", ProfileTopic, "profile", "topic_links", "topics_list", Gate.NONE)
-SOURCES = Part("evidence", ProfileEvidence, "profile", "evidence_links", "visible_sources", Gate.REVIEWED)
-CLAIMS = Part("claims", Claim, "profile", "claims", "visible_claims", Gate.VERIFIED, evidence="evidence")
+SOURCES = Part("evidence", ProfileEvidence, "profile", "evidence_links", "visible_sources", Gate.REVIEWED,
+               joined=("evidence",))  # fmt: skip
+CLAIMS = Part("claims", Claim, "profile", "claims", "visible_claims", Gate.COUNTED, evidence="evidence")
 TIMELINE = Part(
     "timeline", TimelineEvent, "profile", "timeline_events", "visible_timeline", Gate.LEVEL,
     texts=("title", "text"), plain=("date", "kind", "visibility"), evidence="evidence", edited_one_by_one=True,
@@ -73,6 +76,7 @@ BRIEFING = Part("briefing", Briefing, "profile", "briefing", "visible_briefing",
 RELATIONSHIPS = Part(
     "relationships", Relationship, "source", "relationships", "visible_relationships", Gate.VERIFIED,
     texts=("note",), plain=("kind", "verified", "visibility"), evidence="evidence", edited_one_by_one=True,
+    joined=("target",),
 )  # fmt: skip
 FAQ = Part(
     "faq", FaqEntry, "profile", "faq_entries", "visible_faq", Gate.LEVEL,
@@ -82,7 +86,10 @@ FAQ = Part(
 PARTS = (TOPICS, SOURCES, CLAIMS, TIMELINE, WATCHPOINTS, BRIEFING, RELATIONSHIPS, FAQ)
 
 # A claim's evidence links: a part of a part, kept and versioned with their claim.
-CLAIM_EVIDENCE = Part("claim_evidence", ClaimEvidence, "claim", "evidence_links", "visible_evidence_links", Gate.REVIEWED)
+CLAIM_EVIDENCE = Part(
+    "claim_evidence", ClaimEvidence, "claim", "evidence_links", "visible_evidence_links", Gate.REVIEWED,
+    joined=("evidence",),
+)  # fmt: skip
 
 # Every model of a profile graph, the profile first and every row's parent before it.
 GRAPH_MODELS = (Profile, *(part.model for part in PARTS), CLAIM_EVIDENCE.model)

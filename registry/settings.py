@@ -224,8 +224,8 @@ USE_TZ = True
 # Bilingual content: every translated field has an _en and a _zh_hans column;
 # a missing language falls back to the other one.
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
-MODELTRANSLATION_LANGUAGES = ("en", "zh-hans")
-MODELTRANSLATION_FALLBACK_LANGUAGES = {"default": ("en", "zh-hans")}
+MODELTRANSLATION_LANGUAGES = tuple(code for code, _name in LANGUAGES)
+MODELTRANSLATION_FALLBACK_LANGUAGES = {"default": MODELTRANSLATION_LANGUAGES}
 MODELTRANSLATION_AUTO_POPULATE = False
 
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -12,6 +12,7 @@ import re
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from profiles.rules import languages
 from profiles.models import (
     ClaimSection,
     Criticality,
@@ -30,7 +31,6 @@ from profiles.models import (
     WatchpointStatus,
 )
 
-LANGUAGES = ("en", "zh-hans")
 MAX_ID = 2**63 - 1
 SLUG_PATTERN = r"^[a-z0-9-]{1,100}$"
 SURROGATE_RE = re.compile("[\ud800-\udfff]")
@@ -71,7 +71,7 @@ class TextInputField(serializers.Field):
             self.fail("invalid")
         text = {}
         for language, value in data.items():
-            if language not in LANGUAGES:
+            if language not in languages.LANGUAGES:
                 self.fail("language", language=str(language)[:20])
             if value is None:
                 value = ""

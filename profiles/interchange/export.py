@@ -1,6 +1,7 @@
 """Export: profile graphs as canonical `registry-profile/1` documents, and writing them out."""
 
-from profiles.interchange.format import FORMAT, LANGUAGES
+from profiles.interchange.format import FORMAT
+from profiles.rules import languages
 
 import json
 
@@ -17,8 +18,8 @@ from profiles.rules.visibility import STAFF, visible_explanation
 
 def _text(obj, name):
     text = {}
-    for language in LANGUAGES:
-        value = getattr(obj, f"{name}_{language.replace('-', '_')}") or ""
+    for language, column in languages.columns(name).items():
+        value = getattr(obj, column) or ""
         if value:
             text[language] = value
     return text or None

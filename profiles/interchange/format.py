@@ -22,6 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 
 from profiles.rules import confidence
+from profiles.rules.languages import LANGUAGES
 from profiles.models import (
     ClaimSection,
     Criticality,
@@ -41,7 +42,6 @@ from profiles.models import (
 )
 
 FORMAT = "registry-profile/1"
-LANGUAGES = ("en", "zh-hans")
 SLUG_RE = re.compile(r"^[a-z0-9-]{1,100}\Z")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
 SPOOL_HEADER = struct.Struct("<I")

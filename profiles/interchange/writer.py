@@ -52,11 +52,11 @@ from profiles.models import (
     Watchpoint,
 )
 from profiles.parts import GRAPH_MODELS, PARTS
+from profiles.rules import languages
 from profiles.rules.visibility import STAFF, is_public
 
 BATCH = 500
 LOOKUP_CHUNK = 1000
-LANGUAGE_COLUMNS = {"en": "_en", "zh-hans": "_zh_hans"}
 
 # What an import writes on an existing profile; the rest (created_at, last_reviewed_at, …) it keeps.
 PROFILE_UPDATE_COLUMNS = [
@@ -77,7 +77,7 @@ EVIDENCE_COLUMNS = [
 def translated(prefix, text):
     """A bilingual text's columns: `<prefix>_en` and `<prefix>_zh_hans`."""
     text = text or {}
-    return {f"{prefix}{suffix}": text.get(language, "") for language, suffix in LANGUAGE_COLUMNS.items()}
+    return {column: text.get(language, "") for language, column in languages.columns(prefix).items()}
 
 
 class _Table:

@@ -20,23 +20,16 @@ from enum import StrEnum
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from profiles import parts
+from profiles.parts import Gate
 from profiles.rules.confidence_sql import COUNTED_CLAIMS
 from profiles.models import (
-    Briefing,
-    Claim,
-    ClaimEvidence,
     EvidenceRecord,
-    FaqEntry,
     Membership,
     Profile,
-    ProfileEvidence,
     ProfileStatus,
-    ProfileTopic,
-    Relationship,
     ReviewStatus,
-    TimelineEvent,
     Visibility,
-    Watchpoint,
 )
 
 
@@ -116,51 +109,58 @@ def visible_evidence(audience):
     return evidence.filter(review_status=ReviewStatus.REVIEWED, visibility__in=audience.levels)
 
 
+def visible_part(part, audience):
+    """The rows of a profile part (`parts.PARTS`) the audience may see, by the part's gate."""
+    rows = part.model.objects.all()
+    if audience.is_staff or part.gate == Gate.NONE:
+        return rows
+    if part.gate == Gate.REVIEWED:
+        return rows.filter(evidence__in=visible_evidence(audience))
+    if part.gate == Gate.MEMBERS:
+        return rows.filter(visibility=Visibility.MEMBERS) if audience.sees_members_items else rows.none()
+    rows = rows.filter(visibility__in=audience.levels)
+    if part.gate == Gate.COUNTED:
+        return rows.filter(COUNTED_CLAIMS)
+    if part.gate == Gate.VERIFIED:
+        return rows.filter(verified=True, target__in=visible_profiles(audience))
+    return rows  # Gate.LEVEL
+
+
 def visible_claims(audience):
-    claims = Claim.objects.all()
-    if audience.is_staff:
-        return claims
-    return claims.filter(COUNTED_CLAIMS, visibility__in=audience.levels)
+    return visible_part(parts.CLAIMS, audience)
 
 
 def visible_timeline(audience):
-    return _by_level(TimelineEvent.objects.all(), audience)
+    return visible_part(parts.TIMELINE, audience)
 
 
 def visible_watchpoints(audience):
-    return _by_level(Watchpoint.objects.all(), audience)
+    return visible_part(parts.WATCHPOINTS, audience)
 
 
 def visible_faq(audience):
-    return _by_level(FaqEntry.objects.all(), audience)
+    return visible_part(parts.FAQ, audience)
 
 
 def visible_relationships(audience):
-    relationships = Relationship.objects.all()
-    if audience.is_staff:
-        return relationships
-    return relationships.filter(
-        verified=True, visibility__in=audience.levels, target__in=visible_profiles(audience)
-    )
+    return visible_part(parts.RELATIONSHIPS, audience)
 
 
 def visible_briefings(audience):
-    briefings = Briefing.objects.all()
-    if audience.is_staff:
-        return briefings
-    if audience.sees_members_items:
-        return briefings.filter(visibility=Visibility.MEMBERS)
-    return briefings.none()
+    return visible_part(parts.BRIEFING, audience)
 
 
-def _by_level(queryset, audience):
-    if audience.is_staff:
-        return queryset
-    return queryset.filter(visibility__in=audience.levels)
+def _evidence_prefetch(part, evidence):
+    """A part's evidence as the audience may see it, into `visible_<relation>` (claims: their links)."""
+    if part is parts.CLAIMS:
+        links = parts.CLAIM_EVIDENCE
+        rows = links.model.objects.filter(evidence__in=evidence).select_related(*links.joined)
+        return Prefetch(links.accessor, queryset=rows, to_attr=links.visible_as)
+    return Prefetch(part.evidence, queryset=evidence, to_attr=f"visible_{part.evidence}")
 
 
 def profile_graph_queryset(audience, *, as_if_published=False):
-    """Visible profiles with every visible part prefetched into `visible_*` lists.
+    """Visible profiles with every visible part prefetched into its `visible_as` list.
 
     Iterating the result runs a fixed number of queries whatever the size of
     each profile, so pages and endpoints can render without further queries.
@@ -169,48 +169,15 @@ def profile_graph_queryset(audience, *, as_if_published=False):
     """
     evidence = visible_evidence(audience)
     profiles = Profile.objects.all() if as_if_published else visible_profiles(audience)
-    return profiles.prefetch_related(
-        Prefetch("topic_links", queryset=ProfileTopic.objects.all(), to_attr="topics_list"),
-        Prefetch(
-            "evidence_links",
-            queryset=ProfileEvidence.objects.filter(evidence__in=evidence).select_related("evidence"),
-            to_attr="visible_sources",
-        ),
-        Prefetch(
-            "claims",
-            queryset=visible_claims(audience).prefetch_related(
-                Prefetch(
-                    "evidence_links",
-                    queryset=ClaimEvidence.objects.filter(evidence__in=evidence).select_related("evidence"),
-                    to_attr="visible_evidence_links",
-                )
-            ),
-            to_attr="visible_claims",
-        ),
-        Prefetch(
-            "timeline_events",
-            queryset=visible_timeline(audience).prefetch_related(
-                Prefetch("evidence", queryset=evidence, to_attr="visible_evidence")
-            ),
-            to_attr="visible_timeline",
-        ),
-        Prefetch(
-            "watchpoints",
-            queryset=visible_watchpoints(audience).prefetch_related(
-                Prefetch("triggered_by", queryset=evidence, to_attr="visible_triggered_by")
-            ),
-            to_attr="visible_watchpoints",
-        ),
-        Prefetch(
-            "relationships",
-            queryset=visible_relationships(audience)
-            .select_related("target")
-            .prefetch_related(Prefetch("evidence", queryset=evidence, to_attr="visible_evidence")),
-            to_attr="visible_relationships",
-        ),
-        Prefetch("faq_entries", queryset=visible_faq(audience), to_attr="visible_faq"),
-        Prefetch("briefing", queryset=visible_briefings(audience), to_attr="visible_briefing"),
-    )
+    prefetches = []
+    for part in parts.PARTS:
+        rows = visible_part(part, audience)
+        if part.joined:
+            rows = rows.select_related(*part.joined)
+        if part.evidence:
+            rows = rows.prefetch_related(_evidence_prefetch(part, evidence))
+        prefetches.append(Prefetch(part.accessor, queryset=rows, to_attr=part.visible_as))
+    return profiles.prefetch_related(*prefetches)
 
 
 def profile_graph(audience, slug, *, as_if_published=False):

@@ -31,6 +31,7 @@ from profiles.services import history
 from profiles.services import scoring
 from profiles.rules import confidence
 from profiles.parts import part_of
+from profiles.rules import languages
 from profiles.rules import publishing as publishing_rules
 from profiles.services import publishing
 from profiles.interchange.format import normalize_url
@@ -50,7 +51,6 @@ from profiles.models import (
 )
 from profiles.rules.visibility import is_public
 
-LANGUAGES = ("en", "zh-hans")
 
 
 class EditError(Exception):
@@ -72,24 +72,17 @@ class EditDenied(Exception):
 # Shared steps -------------------------------------------------------------------
 
 
-def _column(name, language):
-    return f"{name}_{language.replace('-', '_')}"
-
-
 def set_text(obj, name, text):
     """Set the languages given in `text` on a translated field; others are kept."""
     for language, value in (text or {}).items():
-        if language in LANGUAGES:
-            setattr(obj, _column(name, language), value or "")
+        if language in languages.LANGUAGES:
+            setattr(obj, languages.column(name, language), value or "")
 
 
 def _api_name(field):
     """`title_zh_hans` → `title.zh-hans`, the name the caller used."""
-    for language in LANGUAGES:
-        suffix = "_" + language.replace("-", "_")
-        if field.endswith(suffix):
-            return f"{field.removesuffix(suffix)}.{language}"
-    return field
+    split = languages.split_column(field)
+    return f"{split[0]}.{split[1]}" if split else field
 
 
 def _clean(obj, *, exclude=(), prefix="", renames=None):

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils.html import format_html
 from django.utils.translation import get_language, gettext
 
+from profiles.rules import languages
 from profiles.web.rendering import render_markdown
 
 register = template.Library()
@@ -12,17 +13,13 @@ register = template.Library()
 LANGUAGE_NAMES = dict(settings.LANGUAGES)
 
 
-def _column(language):
-    return language.replace("-", "_")
-
-
 def text_language(obj, field):
     """The language in which `obj.field` will be shown: the active one, or the fallback."""
     active = get_language() or settings.LANGUAGE_CODE
-    if getattr(obj, f"{field}_{_column(active)}", ""):
+    if getattr(obj, languages.column(field, active), ""):
         return active
-    for code, _name in settings.LANGUAGES:
-        if code != active and getattr(obj, f"{field}_{_column(code)}", ""):
+    for code in languages.LANGUAGES:
+        if code != active and getattr(obj, languages.column(field, code), ""):
             return code
     return active
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_safe
 
 
 from profiles.selectors.bands import current_bands
-from profiles.rules import confidence
+from profiles.rules import confidence, languages
 from profiles.api.errors import error_body
 from registry.infra.page_cache import cached_page
 from profiles.models import EvidenceKind, Reliability
@@ -172,7 +172,7 @@ def service_unavailable(request):
 def _request_language(request):
     """The language of the URL prefix, else the API's ?lang=, else what LocaleMiddleware chose."""
     language = translation.get_language_from_path(request.path_info)
-    if not language and request.GET.get("lang") in ("en", "zh-hans"):
+    if not language and request.GET.get("lang") in languages.LANGUAGES:
         language = request.GET["lang"]
     if not language:
         active = translation.get_language() or settings.LANGUAGE_CODE
