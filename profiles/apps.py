@@ -1,3 +1,4 @@
+from registry.infra.generation import connect
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -10,7 +11,6 @@ class ProfilesConfig(AppConfig):
         from profiles import parts
         from profiles.accounts import audit
         from profiles.models import ConfidenceBand, EvidenceRecord, Profile
-        from registry.infra import page_cache
 
         audit.connect()
         # Every write to what a page shows makes the cached pages stale. Deletes are covered
@@ -18,7 +18,7 @@ class ProfilesConfig(AppConfig):
         # (saved, and entered in the changes feed, which invalidates too). Parts get no
         # `post_delete` receiver on purpose: one would stop Django from deleting their rows
         # in one query.
-        page_cache.connect(
+        connect(
             saved=(*parts.GRAPH_MODELS, EvidenceRecord, ConfidenceBand),
             deleted=(Profile, EvidenceRecord, ConfidenceBand),
             links=parts.evidence_links(),

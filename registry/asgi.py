@@ -8,6 +8,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "registry.settings")
 application = get_asgi_application()
 
 # As in registry/wsgi.py: follow the page cache's invalidations from the start (registry/infra/page_cache.py).
-from registry.infra.page_cache import watch
+from registry.infra.generation import watch
 
 watch.start()

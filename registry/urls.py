@@ -22,3 +22,4 @@ urlpatterns += i18n_patterns(
 
 handler404 = site.page_not_found
 handler500 = site.server_error
+handler503 = site.service_unavailable  # a lost database (registry.infra.middleware)

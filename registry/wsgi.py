@@ -9,6 +9,6 @@ application = get_wsgi_application()
 
 # A serving process follows the page cache's invalidations from the start, not from its first
 # request; a worker forked from this one (gunicorn --preload) starts its own (registry/infra/page_cache.py).
-from registry.infra.page_cache import watch
+from registry.infra.generation import watch
 
 watch.start()

@@ -1,3 +1,4 @@
+from registry.infra.generation import watch
 import json
 import os
 import socket
@@ -65,10 +66,9 @@ def redis_url():
 def resilient_redis(redis_url):
     """The deployed cache backend on the real Redis, under a key prefix of this test's own.
 
-    This process follows the page cache's generation as a server does (`page_cache.watch`,
+    This process follows the page cache's generation as a server does (`watch`,
     started by registry/wsgi.py in production); the fixture returns once it does.
     """
-    from registry.infra import page_cache
 
     config = {
         "default": {
@@ -79,9 +79,9 @@ def resilient_redis(redis_url):
     }
     with override_settings(CACHES=config):
         try:
-            assert page_cache.watch.start(), "the watch runs on Redis"
-            assert page_cache.watch.wait_following(10), "the watch did not subscribe within 10 s"
+            assert watch.start(), "the watch runs on Redis"
+            assert watch.wait_following(10), "the watch did not subscribe within 10 s"
             yield config["default"]
         finally:
-            page_cache.watch.stop()
+            watch.stop()
             caches["default"].clear()  # this test's prefix only (registry/cache.py)

@@ -121,6 +121,11 @@ def test_recovering_brings_back_the_whole_graph(editor_client, graph):
                                                                                      False, True)  # fmt: skip
     newest = profile_versions(profile).first()
     assert newest.revision.get_comment() == "Recovered after deletion." and newest.revision.user.username == "eve"
+    # Published again through the publishing service, recorded like every publication.
+    [move] = profile.transitions.all()
+    assert (move.from_status, move.to_status, move.note, move.actor.username) == (
+        "draft", "published", "Recovered after deletion.", "eve")  # fmt: skip
+    assert profile.published_at == version.field_dict["published_at"]
     assert not deleted_profiles().exists()
     assert any("is recovered" in m for m in messages_of(editor_client.get(response["Location"])))
 

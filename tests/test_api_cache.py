@@ -1,6 +1,6 @@
 """The API's anonymous read cache: no query on a hit, never another audience's body, never stale.
 
-Anonymous reads are stored under the page cache's generation (profiles/caching.py), so
+Anonymous reads are stored under the page cache's generation (profiles/page_cache.py), so
 the writes that make pages stale make API responses stale too. Writes in a test never
 commit: the tests that change data run the commit callbacks (`committed()`), as a
 committed change does.
@@ -11,6 +11,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from django.core.cache import caches
+
+from registry.infra import page_cache
+from registry.infra.generation import GENERATION_KEY, watch
 from profiles.rules.confidence import DEFAULT_BAND_ROWS
 from profiles.services import scoring
 from profiles.services.band_table import ensure_band_table, replace_band_table
@@ -348,19 +352,18 @@ def test_without_a_shared_cache_every_read_is_rendered(profile, settings):
 def test_on_redis_a_repeated_read_makes_no_round_trip_and_an_edit_is_visible_at_once(profile, committed,
                                                                                         resilient_redis, monkeypatch):  # fmt: skip
     """The deployed backend, this process following the generation (`resilient_redis`, tests/conftest.py)."""
-    from registry.infra import page_cache as caching
 
     client = client_with_token()
     first, cold = get(client, "/profiles/harbour/")
-    assert caching.watch.generation() == caching.caches["default"].get(caching.GENERATION_KEY)  # created and seen
+    assert watch.generation() == caches["default"].get(GENERATION_KEY)  # created and seen
     reads = []
-    backend = caching.caches["default"]
+    backend = caches["default"]
     shared_get, shared_get_many = backend.get, backend.get_many
     monkeypatch.setattr(backend, "get", lambda key, *a, **k: reads.append(key) or shared_get(key, *a, **k))
     monkeypatch.setattr(backend, "get_many", lambda keys, *a, **k: reads.extend(keys) or shared_get_many(keys, *a, **k))
     again, warm = get(client, "/profiles/harbour/")
     assert cold > 0 and warm == 0 and again.content == first.content
-    assert caching.GENERATION_KEY not in reads and not any(key.startswith(caching.API_KEY_PREFIX) for key in reads)
+    assert GENERATION_KEY not in reads and not any(key.startswith(page_cache.API_KEY_PREFIX) for key in reads)
     with committed():
         editing.update_profile(profile, fields={"name": {"en": "Harbour on Redis"}}, actor=StaffFactory(is_superuser=True))
     assert get(client, "/profiles/harbour/")[0].json()["name"] == "Harbour on Redis"

@@ -10,16 +10,17 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import transaction
 from django.test import override_settings
 from django.utils import translation
 
+from registry.infra import generation, page_cache
+from registry.infra.generation import GENERATION_CHANNEL, GENERATION_KEY, _generation_token, current_generation, is_settled, replica_lag_seconds, watch
 from profiles.rules.confidence import DEFAULT_BAND_ROWS
 from profiles.selectors.bands import current_bands
 from profiles.services import scoring
 from profiles.services.band_table import replace_band_table
-from registry.infra import page_cache
 from profiles.services import editing
 from profiles.models import ConfidenceBand, ProfileStatus, ReviewStatus
 from profiles.services.history import review_evidence
@@ -313,12 +314,12 @@ def test_a_transaction_of_many_writes_invalidates_once(profile, django_capture_o
 
 def test_another_process_invalidating_makes_this_one_miss(client, profile):
     client.get("/en/profiles/harbour/")
-    publish = getattr(page_cache.caches["default"], "set_and_publish", None)
+    publish = getattr(caches["default"], "set_and_publish", None)
     if publish is None:  # local memory: the generation is read from the cache on every request
-        cache.set(page_cache.GENERATION_KEY, "set-by-another-server", None)
+        cache.set(GENERATION_KEY, "set-by-another-server", None)
     else:  # Redis: as another server invalidates, stored and published
-        publish(page_cache.GENERATION_KEY, "set-by-another-server", page_cache.GENERATION_CHANNEL)
-        if page_cache.watch.wait_following(0):  # a watch runs (not under the test client alone)
+        publish(GENERATION_KEY, "set-by-another-server", GENERATION_CHANNEL)
+        if watch.wait_following(0):  # a watch runs (not under the test client alone)
             _watched("set-by-another-server")
     with CaptureCount() as count:
         client.get("/en/profiles/harbour/")
@@ -334,7 +335,7 @@ def test_a_hit_reads_only_the_generation_from_the_shared_cache(client, profile, 
     second = client.get("/en/profiles/harbour/")
     assert second.content == first.content
     # the page's bytes come from this process's copy; on Redis even the generation does
-    assert read in ([page_cache.GENERATION_KEY], []), "the page's bytes come from this process's copy"
+    assert read in ([GENERATION_KEY], []), "the page's bytes come from this process's copy"
 
 
 def test_this_process_keeps_a_bounded_number_of_pages(client, planted_registry, monkeypatch):
@@ -436,8 +437,8 @@ def _watched(expected=None, seconds=10.0):
 
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        seen = page_cache.watch.generation()
-        if seen is not None and seen == (expected or cache.get(page_cache.GENERATION_KEY)):
+        seen = watch.generation()
+        if seen is not None and seen == (expected or cache.get(GENERATION_KEY)):
             return seen
         time.sleep(0.01)
     raise AssertionError(f"the watch did not follow the stored generation in {seconds} s")
@@ -455,7 +456,7 @@ def test_on_redis_a_hit_makes_no_round_trip_at_all(client, profile, resilient_re
     _watched()
     client.get("/en/profiles/harbour/")  # stored in this process's copies under the watched generation
     reads = []
-    backend = page_cache.caches["default"]  # this backend object, not the proxy: the fixture swaps caches
+    backend = caches["default"]  # this backend object, not the proxy: the fixture swaps caches
     shared_get, shared_get_many = backend.get, backend.get_many
     monkeypatch.setattr(backend, "get", lambda key, *a, **k: reads.append(key) or shared_get(key, *a, **k))
     monkeypatch.setattr(backend, "get_many", lambda keys, *a, **k: reads.extend(keys) or shared_get_many(keys, *a, **k))
@@ -466,20 +467,20 @@ def test_on_redis_a_hit_makes_no_round_trip_at_all(client, profile, resilient_re
 
 def test_on_redis_the_first_generation_is_published_as_it_is_created(resilient_redis):
     """No generation yet: whoever creates it publishes it, and the watch follows it at once."""
-    assert cache.get(page_cache.GENERATION_KEY) is None
-    assert page_cache.watch.generation() is None
-    created = page_cache.current_generation()
-    assert cache.get(page_cache.GENERATION_KEY) == created
+    assert cache.get(GENERATION_KEY) is None
+    assert watch.generation() is None
+    created = current_generation()
+    assert cache.get(GENERATION_KEY) == created
     assert _watched(created) == created
 
 
 def test_on_redis_a_process_that_loses_the_race_to_create_the_generation_follows_the_stored_one(resilient_redis):
-    _other_server(resilient_redis).add_and_publish(page_cache.GENERATION_KEY, "created-elsewhere", page_cache.GENERATION_CHANNEL)
+    _other_server(resilient_redis).add_and_publish(GENERATION_KEY, "created-elsewhere", GENERATION_CHANNEL)
     assert page_cache.read_page("pages:page:any")[0] == "created-elsewhere"
-    assert page_cache.current_generation() == "created-elsewhere"
-    stored = page_cache.caches["default"].add_and_publish(page_cache.GENERATION_KEY, "too-late", page_cache.GENERATION_CHANNEL)
+    assert current_generation() == "created-elsewhere"
+    stored = caches["default"].add_and_publish(GENERATION_KEY, "too-late", GENERATION_CHANNEL)
     assert stored == "created-elsewhere"
-    assert _watched("created-elsewhere") == cache.get(page_cache.GENERATION_KEY)
+    assert _watched("created-elsewhere") == cache.get(GENERATION_KEY)
 
 
 def test_on_redis_another_servers_invalidation_reaches_this_process_by_its_publication(
@@ -487,12 +488,12 @@ def test_on_redis_another_servers_invalidation_reaches_this_process_by_its_publi
 ):
     # The stored generation is never re-read meanwhile: only the publication can tell the watch.
     settings.PAGE_CACHE_RECHECK_SECONDS = 3600
-    page_cache.watch.start()
-    assert page_cache.watch.wait_following(10)
+    watch.start()
+    assert watch.wait_following(10)
     client.get("/en/profiles/harbour/")
     _watched()
-    _other_server(resilient_redis).set_and_publish(page_cache.GENERATION_KEY, "from-another-server",
-                                                   page_cache.GENERATION_CHANNEL)  # fmt: skip
+    _other_server(resilient_redis).set_and_publish(GENERATION_KEY, "from-another-server",
+                                                   GENERATION_CHANNEL)  # fmt: skip
     _watched("from-another-server")
     with CaptureCount() as count:
         assert client.get("/en/profiles/harbour/").status_code == 200
@@ -511,11 +512,11 @@ def test_on_redis_a_forked_worker_follows_invalidations_on_its_own_subscription(
     if pid == 0:  # the worker: report each step, then leave without running the parent's cleanup
         status = 1
         try:
-            child_end.send(page_cache.watch.wait_following(10))
+            child_end.send(watch.wait_following(10))
             if child_end.poll(10):
                 child_end.send(_watched(child_end.recv()))
-            page_cache.caches["default"].set_and_publish(page_cache.GENERATION_KEY, "from-the-worker",
-                                                      page_cache.GENERATION_CHANNEL)  # fmt: skip
+            caches["default"].set_and_publish(GENERATION_KEY, "from-the-worker",
+                                                      GENERATION_CHANNEL)  # fmt: skip
             child_end.send("published")
             status = 0
         except BaseException as exc:  # noqa: BLE001 - reported to the parent, which fails the test
@@ -524,8 +525,8 @@ def test_on_redis_a_forked_worker_follows_invalidations_on_its_own_subscription(
             os._exit(status)
     try:
         assert parent_end.poll(15) and parent_end.recv() is True, "the worker did not follow on its own"
-        _other_server(resilient_redis).set_and_publish(page_cache.GENERATION_KEY, "from-the-parent",
-                                                       page_cache.GENERATION_CHANNEL)  # fmt: skip
+        _other_server(resilient_redis).set_and_publish(GENERATION_KEY, "from-the-parent",
+                                                       GENERATION_CHANNEL)  # fmt: skip
         parent_end.send("from-the-parent")
         assert parent_end.poll(15) and parent_end.recv() == "from-the-parent", "the worker missed a publication"
         assert parent_end.poll(15) and parent_end.recv() == "published"
@@ -540,23 +541,23 @@ def test_with_redis_unreachable_pages_are_rendered_and_nothing_waits_on_the_watc
                           "OPTIONS": {"socket_connect_timeout": 0.1, "socket_timeout": 0.1}}}  # fmt: skip
     with override_settings(CACHES=config):
         try:
-            assert page_cache.watch.start()  # as a server starts it
+            assert watch.start()  # as a server starts it
             for _ in range(2):
                 with CaptureCount() as count:
                     assert client.get("/en/profiles/harbour/").status_code == 200
                 assert count.queries > 0
-            assert not page_cache.watch.wait_following(0.2)
-            assert page_cache.watch.generation() is None
+            assert not watch.wait_following(0.2)
+            assert watch.generation() is None
         finally:
-            page_cache.watch.stop()
+            watch.stop()
 
 
 def test_the_watch_starts_only_where_it_can_follow_invalidations(settings):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    assert not page_cache.watch.start(), "local memory: nothing to subscribe to"
-    assert page_cache.watch.generation() is None
+    assert not watch.start(), "local memory: nothing to subscribe to"
+    assert watch.generation() is None
     settings.PAGE_CACHE = False
-    assert not page_cache.watch.start()
+    assert not watch.start()
 
 
 def test_scoring_reads_the_band_table_itself_not_the_cached_copy():
@@ -567,14 +568,14 @@ def test_scoring_reads_the_band_table_itself_not_the_cached_copy():
 
 
 def test_with_a_replica_pages_are_stored_only_once_its_lag_has_passed(monkeypatch):
-    monkeypatch.setattr(page_cache, "replica_lag_seconds", lambda: 10)
-    generation = page_cache._generation_token()
-    began = float(generation.split("-")[0])
-    assert not page_cache.is_settled(generation, now=began + 2)
-    assert page_cache.is_settled(generation, now=began + 10)
-    assert not page_cache.is_settled("not-a-token")
+    monkeypatch.setattr(generation, "replica_lag_seconds", lambda: 10)
+    token = _generation_token()
+    began = float(token.split("-")[0])
+    assert not is_settled(token, now=began + 2)
+    assert is_settled(token, now=began + 10)
+    assert not is_settled("not-a-token")
 
 
 def test_without_a_replica_every_generation_is_settled():
-    assert page_cache.replica_lag_seconds() == 0
-    assert page_cache.is_settled(page_cache._generation_token())
+    assert replica_lag_seconds() == 0
+    assert is_settled(_generation_token())

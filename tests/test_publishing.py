@@ -1,8 +1,20 @@
 """The workflow: each move, who may make it, and what publishing records."""
 
+import json
+
 import pytest
 
-from profiles.models import ProfileChange, ProfileStatus, TimelineEvent, TimelineKind
+from profiles.interchange.service import import_text
+from profiles.models import (
+    Profile,
+    ProfileChange,
+    ProfileStatus,
+    SecurityEvent,
+    SecurityEventKind,
+    TimelineEvent,
+    TimelineKind,
+)
+from profiles.selectors.history import profile_versions
 from profiles.rules.publishing import NoSuchMove, NotAllowed, OwnWork, StaleVersion, TransitionError
 from profiles.services.publishing import transition
 from profiles.accounts.roles import assign_role
@@ -145,3 +157,66 @@ def test_publication_enters_the_changes_feed_as_becoming_public(draft, analyst, 
     transition(draft, ProfileStatus.PUBLISHED, actor=editor)
     last = ProfileChange.objects.last()
     assert (last.slug, last.action, last.public_before, last.public_after) == (draft.slug, "updated", False, True)
+
+
+# --- Every publication, whatever its path, is recorded the same way -------------------------
+
+
+def publication_records(profile):
+    """(transitions to published, revisions of the profile, publication audit events)."""
+    transitions = list(profile.transitions.filter(to_status=ProfileStatus.PUBLISHED))
+    revisions = list(profile_versions(profile))
+    audits = list(SecurityEvent.objects.filter(kind=SecurityEventKind.PUBLICATION, detail__slug=profile.slug))
+    return transitions, revisions, audits
+
+
+def test_a_workflow_publication_records_the_transition_a_revision_and_an_audit_event(draft, analyst, editor):
+    transition(draft, ProfileStatus.IN_REVIEW, actor=analyst)
+    transition(draft, ProfileStatus.PUBLISHED, actor=editor, note="Checked the filings.")
+    [move], [revision, *_], [audit] = publication_records(draft)
+    assert (move.actor, move.note) == (editor, "Checked the filings.") and move.public_snapshot
+    assert revision.revision.user == editor and revision.revision.get_comment() == "Workflow: In review → Published"
+    assert (audit.actor, audit.detail["from_status"], audit.detail["to_status"]) == (editor, "in_review", "published")
+
+
+def test_an_operators_import_publishes_through_the_same_record(seed_document):
+    import_text(json.dumps(dict(seed_document, relationships=[])))  # the file says "published"
+    profile = Profile.objects.get(slug=seed_document["slug"])
+    [move], [revision, *_], [audit] = publication_records(profile)
+    assert profile.status == ProfileStatus.PUBLISHED and profile.published_at == move.at
+    assert (move.from_status, move.actor, move.note) == ("draft", None, "Operator import") and move.public_snapshot
+    assert revision.revision.get_comment() == "Operator import"
+    assert (audit.actor, audit.detail["to_status"]) == (None, "published")
+    # An operator's import keeps the file's own timeline: no "Public profile updated" event is added.
+    assert profile.timeline_events.count() == len(seed_document["timeline"])
+
+
+def test_an_operators_import_can_unpublish_and_that_is_recorded_too(seed_document):
+    document = dict(seed_document, relationships=[])
+    import_text(json.dumps(document))
+    import_text(json.dumps(dict(document, status="archived")))
+    profile = Profile.objects.get(slug=seed_document["slug"])
+    assert profile.status == ProfileStatus.ARCHIVED
+    assert [(m.from_status, m.to_status) for m in profile.transitions.order_by("at", "id")] == [
+        ("draft", "published"), ("published", "archived"),
+    ]  # fmt: skip
+    assert SecurityEvent.objects.filter(kind=SecurityEventKind.PUBLICATION, detail__to_status="archived").count() == 1
+
+
+@pytest.mark.parametrize(
+    "move,error",
+    [
+        ((ProfileStatus.DRAFT, ProfileStatus.PUBLISHED, "editor"), NoSuchMove),
+        ((ProfileStatus.IN_REVIEW, ProfileStatus.PUBLISHED, "analyst"), NotAllowed),
+        ((ProfileStatus.PUBLISHED, ProfileStatus.ARCHIVED, "analyst"), NotAllowed),
+    ],
+)
+def test_every_refusal_is_a_transition_error_and_leaves_nothing_behind(move, error):
+    from_status, to_status, role = move
+    profile = ProfileFactory(status=from_status)
+    with pytest.raises(error) as refused:
+        transition(profile, to_status, actor=user_with_role(role))
+    assert isinstance(refused.value, TransitionError)
+    profile.refresh_from_db()
+    assert profile.status == from_status and not profile.transitions.exists()
+    assert not ProfileChange.objects.filter(slug=profile.slug).exists()

@@ -19,13 +19,13 @@ from profiles.services import history
 from profiles.rules import confidence
 from profiles.interchange.format import normalize_url
 from profiles.models import (
+    BRIEFING_VISIBILITIES,
     Briefing,
     Claim,
     EvidenceRecord,
     Profile,
     ProfileEvidence,
     Relationship,
-    Visibility,
     Watchpoint,
     WatchpointStatus,
 )
@@ -249,8 +249,8 @@ class BriefingForm(BilingualForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "visibility" in self.fields:
-            gated = (Visibility.MEMBERS, Visibility.INTERNAL)
-            self.fields["visibility"].choices = [c for c in self.fields["visibility"].choices if c[0] in gated]
+            choices = self.fields["visibility"].choices
+            self.fields["visibility"].choices = [c for c in choices if c[0] in BRIEFING_VISIBILITIES]
 
 
 HTTP_ONLY = URLValidator(schemes=["http", "https"])

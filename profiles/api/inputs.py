@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from profiles.rules import languages
 from profiles.models import (
+    BRIEFING_VISIBILITIES,
     ClaimSection,
     Criticality,
     EvidenceKind,
@@ -141,7 +142,7 @@ class BriefingInput(serializers.Serializer):
     title = TextInputField(max_length=300, required=False)
     body = TextInputField(max_length=200000, required=False)
     source_notes = TextInputField(required=False)
-    visibility = serializers.ChoiceField(choices=[Visibility.MEMBERS, Visibility.INTERNAL], required=False)
+    visibility = serializers.ChoiceField(choices=BRIEFING_VISIBILITIES, required=False)
 
 
 class ProfileUpdateInput(serializers.Serializer):

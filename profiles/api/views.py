@@ -29,8 +29,9 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.metadata import SimpleMetadata
 from rest_framework.response import Response
 
-from profiles.selectors.bands import current_bands
 from registry.infra import page_cache
+from registry.infra.generation import invalidation_pending, is_settled
+from profiles.selectors.bands import current_bands
 from profiles.services import editing
 from profiles.models import ConfidenceBand, ProfileTopic
 from profiles.rules.visibility import ANONYMOUS, Audience, profile_graph_queryset, visible_profiles
@@ -185,7 +186,7 @@ class ApiView(GenericAPIView):
         write in the same transaction the table is read itself (the cache learns on commit).
         """
         if not hasattr(self, "_bands"):
-            cached = not page_cache.invalidation_pending()
+            cached = not invalidation_pending()
             self._bands = {}
             for language in LANGUAGES if self.lang == ALL else (self.lang,):
                 with translation.override(language):
@@ -225,7 +226,7 @@ class ApiView(GenericAPIView):
             etag = etags.profile_etag(profile, response.content) if profile else etags.content_etag(response.content)
             response["ETag"] = etag
             if self.cache_key and page_cache.may_store_api(request, response, self.cache_params):
-                if page_cache.is_settled(self.cache_generation):
+                if is_settled(self.cache_generation):
                     page_cache.store_page(self.cache_key, self.cache_generation, page_cache.stored_form(response))
             if request.method in ("GET", "HEAD") and response.status_code == 200:
                 return self._conditional(request, response)

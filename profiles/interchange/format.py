@@ -24,6 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 from profiles.rules import confidence
 from profiles.rules.languages import LANGUAGES
 from profiles.models import (
+    BRIEFING_VISIBILITIES,
     ClaimSection,
     Criticality,
     EvidenceKind,
@@ -495,7 +496,7 @@ def _briefing(check, value, place):
         return None
     item = check.obj(value, place, {"title", "body", "source_notes", "visibility"})
     visibility = check.enum(item.get("visibility"), f"{place}.visibility", Visibility, default=Visibility.MEMBERS)
-    if visibility == Visibility.PUBLIC:
+    if visibility not in BRIEFING_VISIBILITIES:
         check.error(f"{place}.visibility", 'a briefing is "members" or "internal", never "public"')
     return {
         "title": check.text(item.get("title"), f"{place}.title", max_length=300),

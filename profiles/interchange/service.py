@@ -20,12 +20,12 @@ from django.conf import settings
 from django.db import DatabaseError, OperationalError, connection, transaction
 from django.utils.translation import gettext
 
+from registry.infra.generation import invalidate_pages
 from profiles.interchange.errors import ImportBusy, ImportReport, InterchangeError, StatusRefused
 from profiles.interchange.format import SLUG_RE, SPOOL_HEADER, iter_documents, normalize_url, validate_document
 from profiles.interchange.writer import Writer
 from profiles.models import Profile, ProfileStatus
 from profiles.services import publishing
-from registry.infra import page_cache
 
 class _FileChecks:
     """What must hold across the documents of one file, kept small: no documents, only
@@ -195,7 +195,7 @@ def apply_import(prepared, *, dry_run=False, progress=None, operator=True, batch
             if dry_run:
                 transaction.set_rollback(True)
             elif writer.changed_ids:
-                page_cache.invalidate_pages()  # rows written in bulk send no model signals
+                invalidate_pages()  # rows written in bulk send no model signals
     except DatabaseError as exc:
         raise InterchangeError([f"database: {exc}; nothing was imported"]) from exc
     return report

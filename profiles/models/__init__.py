@@ -22,6 +22,7 @@ One module per aggregate; import from `profiles.models`, which names them all:
 # types and permissions are created and dumpdata writes), but for Membership, now with the
 # other account models after the workflow's.
 from profiles.models.choices import (
+    BRIEFING_VISIBILITIES,
     ClaimSection,
     Criticality,
     EvidenceKind,
@@ -48,6 +49,7 @@ from profiles.models.workflow import ChangeAction, ProfileChange, ProfileTransit
 from profiles.models.accounts import ApiToken, Membership, SecurityEvent, SecurityEventKind
 
 __all__ = [
+    "BRIEFING_VISIBILITIES",
     # choices
     "ClaimSection",
     "Criticality",

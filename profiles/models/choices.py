@@ -15,6 +15,10 @@ class Visibility(models.TextChoices):
     INTERNAL = "internal", _("Internal")
 
 
+# A briefing is never public: the levels it may have, wherever one is written or checked.
+BRIEFING_VISIBILITIES = [Visibility.MEMBERS, Visibility.INTERNAL]
+
+
 class ProfileKind(models.TextChoices):
     INSTITUTION = "institution", _("Institution")
     TOPIC = "topic", _("Topic")

@@ -8,7 +8,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from profiles.models.choices import RelationshipKind, TimelineKind, Visibility, WatchpointKind, WatchpointStatus
+from profiles.models.choices import (
+    BRIEFING_VISIBILITIES,
+    RelationshipKind,
+    TimelineKind,
+    Visibility,
+    WatchpointKind,
+    WatchpointStatus,
+)
 from profiles.models.evidence import EvidenceRecord
 from profiles.models.fields import choices_check
 from profiles.models.profile import Profile
@@ -71,7 +78,7 @@ class Briefing(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(visibility__in=[Visibility.MEMBERS, Visibility.INTERNAL]),
+                condition=Q(visibility__in=BRIEFING_VISIBILITIES),
                 name="briefing_visibility_gated",
             ),
         ]

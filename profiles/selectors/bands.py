@@ -3,9 +3,9 @@
 from django.conf import settings
 from django.utils import translation
 
+from registry.infra.generation import enabled, is_settled, read_with_generation, store_with_generation
 from profiles.models import ConfidenceBand
 from profiles.rules import confidence
-from registry.infra import page_cache
 
 BANDS_CACHE_KEY = "bands:table"
 
@@ -17,13 +17,13 @@ def current_bands(*, cached=False):
     under the page cache's generation: a band table change (like every other
     invalidation) makes that copy stale. Writes (scoring) always read the table itself.
     """
-    if not (cached and page_cache.enabled()):
+    if not (cached and enabled()):
         return _band_tables(languages=[translation.get_language() or settings.LANGUAGE_CODE]).popitem()[1]
-    generation, tables = page_cache.read_with_generation(BANDS_CACHE_KEY)
+    generation, tables = read_with_generation(BANDS_CACHE_KEY)
     if tables is None:
         tables = _band_tables()
-        if page_cache.is_settled(generation):
-            page_cache.store_with_generation(BANDS_CACHE_KEY, generation, tables, timeout=None)
+        if is_settled(generation):
+            store_with_generation(BANDS_CACHE_KEY, generation, tables, timeout=None)
     return tables.get(translation.get_language()) or tables[settings.LANGUAGE_CODE]
 
 

@@ -4,10 +4,10 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from registry.infra.generation import invalidate_pages
 from profiles.models import ConfidenceBand
 from profiles.rules import confidence
 from profiles.services.scoring import recompute_scores
-from registry.infra import page_cache
 
 
 def ensure_band_table():
@@ -59,6 +59,6 @@ def replace_band_table(rows):
             )
             for row in rows
         )
-        page_cache.invalidate_pages()  # the cached bands and every page showing a grade, on commit
+        invalidate_pages()  # the cached bands and every page showing a grade, on commit
         recompute_scores(bands=bands)
     return bands

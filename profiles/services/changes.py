@@ -6,9 +6,9 @@ public feed and the page cache's invalidation all follow it).
 
 from types import SimpleNamespace
 
+from registry.infra.generation import invalidate_pages
 from profiles.models import ChangeAction, ProfileChange
 from profiles.rules.visibility import is_public
-from registry.infra import page_cache
 
 
 def change_entry(profile, action, *, public_before):
@@ -38,4 +38,4 @@ def record_changes(entries):
     entries = list(entries)
     ProfileChange.objects.bulk_create(entries)
     if entries:
-        page_cache.invalidate_pages()  # every recorded change may show on a cached page
+        invalidate_pages()  # every recorded change may show on a cached page

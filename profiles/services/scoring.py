@@ -14,12 +14,13 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from registry.infra.generation import invalidate_pages
 from profiles.models import ChangeAction, Claim, ClaimEvidence, Profile
 from profiles.rules import confidence
 from profiles.rules.visibility import is_public
 from profiles.selectors.bands import current_bands
 from profiles.services.changes import change_entry_for, record_changes
-from registry.infra import bulk_writes, page_cache
+from registry.infra import bulk_writes
 
 SCORE_FIELDS = ["computed_score", "score", "policy_version", "explanation"]
 
@@ -174,7 +175,7 @@ def recompute_scores(profiles=None, *, as_of=None, bands=None, record=True):
                     )
             changed += len(profile_rows)
         if changed:
-            page_cache.invalidate_pages()  # rows written in bulk send no model signals
+            invalidate_pages()  # rows written in bulk send no model signals
     return changed
 
 

@@ -16,8 +16,7 @@ import logging
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
-
-from profiles.web.views.site import service_unavailable
+from django.urls import get_resolver
 
 from registry.infra import health, routers
 
@@ -65,7 +64,8 @@ class DatabaseUnavailableMiddleware:
             request.path,
             health.one_line(exception),
         )
-        response = service_unavailable(request)
+        # The page is the site's, named beside handler500 in the URLconf (`handler503`).
+        response = get_resolver(getattr(request, "urlconf", None)).resolve_error_handler(503)(request)
         response._has_been_logged = True  # the line above is the log entry; django.request adds none
         return response
 
