@@ -3,28 +3,18 @@
 Shared by the profile page, its claim inline and the claim page.
 """
 
-from django.db.models import Case, CharField, Value, When
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from profiles.rules import confidence
+from profiles.rules.confidence_sql import band_case
 from profiles.selectors.bands import current_bands
-
-
-def _band_case(bands, attribute="grade"):
-    """A database expression giving each row's band grade (or label) from its stored score."""
-    return Case(
-        *[When(score__gte=band.lower, score__lte=band.upper, then=Value(str(getattr(band, attribute))))
-          for band in bands],
-        default=Value(""),
-        output_field=CharField(),
-    )  # fmt: skip
 
 
 def with_grades(queryset):
     """Annotate `grade_now` and `band_label` from the live band table (one query for the table)."""
     bands = current_bands()
-    return queryset.annotate(grade_now=_band_case(bands), band_label=_band_case(bands, "label"))
+    return queryset.annotate(grade_now=band_case(bands, "grade"), band_label=band_case(bands, "label"))
 
 
 def grade_text(score, bands):

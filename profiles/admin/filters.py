@@ -6,6 +6,8 @@ Each asks its selector (`browsing` for grades, `dashboard` for staleness and pen
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from profiles.rules import confidence
+from profiles.rules.confidence_sql import grade_q
 from profiles.selectors import browsing, dashboard
 from profiles.selectors.bands import current_bands
 
@@ -16,11 +18,11 @@ class GradeListFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         self.bands = current_bands()
-        return [(grade, browsing.grade_label(grade, self.bands)) for grade in browsing.grades(self.bands)]
+        return [(grade, browsing.grade_label(grade, self.bands)) for grade in confidence.grades(self.bands)]
 
     def queryset(self, request, queryset):
         if self.value():
-            return queryset.filter(browsing.grade_q(self.value(), self.bands))
+            return queryset.filter(grade_q(self.value(), self.bands))
         return queryset
 
 

@@ -89,7 +89,7 @@ class ProfileAdmin(RevisionedAdmin, TranslationAdmin):
         return fields
 
     def view_on_site(self, obj):
-        return obj.get_absolute_url() if obj.is_published else None
+        return obj.get_absolute_url() if is_public(obj) else None
 
     @admin.display(description=_("name"), ordering="name_en")
     def display_name(self, profile):

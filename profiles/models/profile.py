@@ -119,10 +119,6 @@ class Profile(ScoredMixin):
     def get_absolute_url(self):
         return reverse("profiles:detail", kwargs={"slug": self.slug})
 
-    @property
-    def is_published(self):
-        return self.status == ProfileStatus.PUBLISHED
-
 
 class ProfileTopic(models.Model):
     """One entry of a profile's `topics` facet, kept in the order it was given."""
