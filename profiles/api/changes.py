@@ -17,18 +17,20 @@ is the cursor to ask with next time (the same cursor when nothing is new).
 
 import base64
 import binascii
+from datetime import datetime
+from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from profiles.models import ChangeAction, ProfileChange
+from profiles.models import ChangeAction, Profile, ProfileChange
 from profiles.rules.visibility import profile_graph_queryset
 from profiles.api import filters
 from profiles.api.errors import Invalid
-from profiles.api.schema import LANG, ChangeEntrySerializer
-from profiles.api.serializers import ProfileDetailSerializer
+from profiles.api.representation import CHANGE_ENTRY
+from profiles.api.schema import LANG
 from profiles.api.views import ApiView
 
 DEFAULT_LIMIT = 100
@@ -54,8 +56,17 @@ def decode_cursor(cursor):
     return int(number)
 
 
+class Entry(NamedTuple):
+    """One entry of the feed (`representation.CHANGE_ENTRY` shows it)."""
+
+    action: ChangeAction
+    slug: str
+    changed_at: datetime  # the slug's last change in the window
+    profile: Profile | None  # its graph as the audience sees it now; None for a tombstone
+
+
 def feed_entries(rows, graphs, audience):
-    """(action, slug, last change, profile or None) per touched slug, in order of last change."""
+    """An `Entry` per touched slug, in order of last change."""
     by_slug = {}
     for row in rows:
         by_slug.setdefault(row.slug, []).append(row)
@@ -65,9 +76,10 @@ def feed_entries(rows, graphs, audience):
         first = changes[0]
         if profile is not None:
             seen_before = first.action != ChangeAction.CREATED if audience.is_staff else first.public_before
-            entries.append((ChangeAction.UPDATED if seen_before else ChangeAction.CREATED, slug, changes[-1], profile))
+            action = ChangeAction.UPDATED if seen_before else ChangeAction.CREATED
+            entries.append(Entry(action, slug, changes[-1].at, profile))
         elif audience.is_staff or any(change.public_before or change.public_after for change in changes):
-            entries.append((ChangeAction.DELETED, slug, changes[-1], None))
+            entries.append(Entry(ChangeAction.DELETED, slug, changes[-1].at, None))
     return entries
 
 
@@ -89,7 +101,7 @@ class ChangesView(ApiView):
         responses=inline_serializer(
             "ChangesPage",
             fields={
-                "results": ChangeEntrySerializer(many=True),
+                "results": CHANGE_ENTRY.serializer(many=True),
                 "next": serializers.CharField(),
                 "has_more": serializers.BooleanField(),
             },
@@ -111,19 +123,6 @@ class ChangesView(ApiView):
         rows = rows[:limit]
         slugs = {row.slug for row in rows}
         graphs = {profile.slug: profile for profile in self.get_queryset().filter(slug__in=slugs)} if slugs else {}
-        entries = feed_entries(rows, graphs, self.audience)
-        # One list serializer for all the profiles: its fields are built once, not once per profile.
-        profiles = [profile for _action, _slug, _change, profile in entries if profile is not None]
-        documents = iter(ProfileDetailSerializer(profiles, many=True, context=self.get_serializer_context()).data)
-        changed_at = serializers.DateTimeField()
-        results = [
-            {
-                "action": action,
-                "slug": slug,
-                "changed_at": changed_at.to_representation(change.at),
-                "profile": None if profile is None else next(documents),
-            }
-            for action, slug, change, profile in entries
-        ]
+        results = CHANGE_ENTRY.build_many(feed_entries(rows, graphs, self.audience), self.reading())
         next_cursor = encode_cursor(rows[-1].pk) if rows else (cursor or encode_cursor(0))
         return Response({"results": results, "next": next_cursor, "has_more": has_more})

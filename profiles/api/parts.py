@@ -21,8 +21,9 @@ from profiles.services import editing
 from profiles.models import Claim, FaqEntry, ProfileEvidence, Relationship, TimelineEvent, Watchpoint
 from profiles.rules.visibility import profile_graph_queryset
 from profiles.api import etags, inputs
-from profiles.api import serializers as output
+from profiles.api import representation
 from profiles.api.schema import IF_MATCH, LANG, part_list_envelope
+from profiles.api.shapes import Shape
 from profiles.api.views import ApiView
 
 
@@ -32,7 +33,7 @@ class Part:
     label: str
     model: type[Model]
     visible: str  # the graph's list of visible items
-    output: type[serializers.Serializer]
+    output: Shape
     input: type[serializers.Serializer]
     deletable: bool = True
 
@@ -69,15 +70,15 @@ class Part:
 PARTS = {
     part.name: part
     for part in (
-        Part("claims", "claim", Claim, "visible_claims", output.ClaimSerializer, inputs.ClaimInput, deletable=False),
-        Part("evidence", "source", ProfileEvidence, "visible_sources", output.EvidenceSerializer, inputs.EvidenceInput),
-        Part("timeline", "timeline event", TimelineEvent, "visible_timeline", output.TimelineEventSerializer,
+        Part("claims", "claim", Claim, "visible_claims", representation.CLAIM, inputs.ClaimInput, deletable=False),
+        Part("evidence", "source", ProfileEvidence, "visible_sources", representation.EVIDENCE, inputs.EvidenceInput),
+        Part("timeline", "timeline event", TimelineEvent, "visible_timeline", representation.TIMELINE_EVENT,
              inputs.TimelineEventInput),
-        Part("watchpoints", "watchpoint", Watchpoint, "visible_watchpoints", output.WatchpointSerializer,
+        Part("watchpoints", "watchpoint", Watchpoint, "visible_watchpoints", representation.WATCHPOINT,
              inputs.WatchpointInput),
-        Part("relationships", "relationship", Relationship, "visible_relationships", output.RelationshipSerializer,
+        Part("relationships", "relationship", Relationship, "visible_relationships", representation.RELATIONSHIP,
              inputs.RelationshipInput),
-        Part("faq", "FAQ entry", FaqEntry, "visible_faq", output.FaqEntrySerializer, inputs.FaqEntryInput),
+        Part("faq", "FAQ entry", FaqEntry, "visible_faq", representation.FAQ_ENTRY, inputs.FaqEntryInput),
     )
 }  # fmt: skip
 
@@ -94,17 +95,10 @@ class PartView(ApiView):
         self.etag_profile = profile
         return profile
 
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        profile = self.etag_profile
-        if profile is not None:
-            context["keys"] = {link.evidence_id: link.key for link in profile.visible_sources}
-        return context
-
     def item_data(self, profile, pk):
         for item in getattr(profile, self.part.visible):
             if self.part.item_id(item) == pk:
-                return self.part.output(item, context=self.get_serializer_context()).data
+                return self.part.output.build(item, self.reading().for_profile(profile))
         raise _not_found(self.part)
 
     def fresh(self, slug):
@@ -124,7 +118,7 @@ class PartListView(PartView):
     def get(self, request, slug):
         profile = self.profile()
         items = getattr(profile, self.part.visible)
-        data = self.part.output(items, many=True, context=self.get_serializer_context()).data
+        data = self.part.output.build_many(items, self.reading().for_profile(profile))
         return Response({"profile": profile.slug, "results": data})
 
     def post(self, request, slug):
@@ -176,18 +170,20 @@ def part_views(part):
     list_view = extend_schema_view(
         get=extend_schema(
             operation_id=f"{operation}_list", tags=tags, parameters=[LANG],
-            responses=part_list_envelope(f"{title}List", part.output),
+            responses=part_list_envelope(f"{title}List", part.output.serializer),
         ),
         post=extend_schema(
             operation_id=f"{operation}_create", tags=tags, parameters=[IF_MATCH, LANG], request=part.input,
-            responses={201: part.output},
+            responses={201: part.output.serializer},
         ),
     )(type(f"{title}ListView", (PartListView,), {"part": part, "__doc__": PartListView.__doc__}))  # fmt: skip
     detail_view = extend_schema_view(
-        get=extend_schema(operation_id=f"{operation}_retrieve", tags=tags, parameters=[LANG], responses=part.output),
+        get=extend_schema(
+            operation_id=f"{operation}_retrieve", tags=tags, parameters=[LANG], responses=part.output.serializer,
+        ),
         patch=extend_schema(
             operation_id=f"{operation}_update", tags=tags, parameters=[IF_MATCH, LANG], request=part.input,
-            responses=part.output,
+            responses=part.output.serializer,
         ),
         **(
             {"delete": extend_schema(operation_id=f"{operation}_delete", tags=tags, parameters=[IF_MATCH], responses={204: None})}

@@ -11,8 +11,6 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers
 
-from profiles.api.serializers import ProfileDetailSerializer
-
 ERROR_STATUSES_READ = ("400", "401", "403", "404", "405", "406", "413", "415", "429")
 ERROR_STATUSES_WRITE = (*ERROR_STATUSES_READ, "409", "412", "428")
 
@@ -53,12 +51,6 @@ def results_of(name, item_serializer, **extra_fields):
 def part_list_envelope(name, item_serializer):
     return results_of(name, item_serializer, profile=serializers.CharField())
 
-
-class ChangeEntrySerializer(serializers.Serializer):
-    action = serializers.ChoiceField(choices=["created", "updated", "deleted"])
-    slug = serializers.CharField()
-    changed_at = serializers.DateTimeField()
-    profile = ProfileDetailSerializer(allow_null=True, help_text="As on the profile's endpoint; null when deleted.")
 
 ImportReportSerializer = inline_serializer(
     "ImportReport",

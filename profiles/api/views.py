@@ -1,10 +1,12 @@
-"""API v1 views: parse the request, ask the registry's modules, serialize.
+"""API v1 views: parse the request, ask the registry's modules, represent the answer.
 
 Every read starts from `visibility` (`profile_graph_queryset(audience)` for a
 profile and its parts, `visible_profiles(audience)` for lists), so each endpoint
 runs a fixed number of queries and shows only what the caller's audience may see.
 Writes call `editing`, `publishing` (through `editing.change_status`) and
 `interchange`; `ApiView.finalize_response` adds ETags and answers If-None-Match.
+Responses are built by the shapes in `representation`, read with the request's
+`ApiView.reading()`; their `.serializer` classes are only for the schema.
 
 Anonymous reads are kept in the shared cache under the page cache's generation
 (`page_cache.may_read_api_cache`): after authentication and throttling, a stored response
@@ -39,13 +41,8 @@ from profiles.api import etags, filters, pagination
 from profiles.api.errors import Denied, Invalid, RequestTooLarge
 from profiles.api.inputs import ProfileCreateInput, ProfileUpdateInput
 from profiles.api.schema import IF_MATCH, LANG, ROOT, results_of
-from profiles.api.serializers import (
-    ALL,
-    ConfidenceBandSerializer,
-    LANGUAGES,
-    ProfileDetailSerializer,
-    ProfileSummarySerializer,
-)
+from profiles.api.reading import ALL, LANGUAGES, Reading
+from profiles.api.representation import CONFIDENCE_BAND, PROFILE_DETAIL, PROFILE_SUMMARY
 
 LANGUAGE_CHOICES = (*LANGUAGES, ALL)
 
@@ -71,7 +68,7 @@ ProfilePage = inline_serializer(
     fields={
         "next": serializers.URLField(allow_null=True),
         "cursor": serializers.CharField(allow_null=True),
-        "results": ProfileSummarySerializer(many=True),
+        "results": PROFILE_SUMMARY.serializer(many=True),
     },
 )
 
@@ -173,10 +170,9 @@ class ApiView(GenericAPIView):
         active = translation.get_language() or "en"
         return "zh-hans" if active.startswith("zh") else "en"
 
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        context.update(lang=self.lang, audience=self.audience, bands=self.bands())
-        return context
+    def reading(self):
+        """How this request reads texts, grades and URLs for its response (see `reading`)."""
+        return Reading(lang=self.lang, bands=self.bands(), audience=self.audience, request=self.request)
 
     def bands(self):
         """{language: bands} for the languages the response shows, from the shared cache.
@@ -250,7 +246,6 @@ class ApiView(GenericAPIView):
 class ProfileListView(ApiView):
     """GET: the profiles the caller may see, filtered, searched and cursor-paginated. POST: a new draft."""
 
-    serializer_class = ProfileSummarySerializer
     write_permissions = {"POST": ("profiles.add_profile",)}
     cache_params = frozenset(
         {dimension.name for dimension in filters.browsing.DIMENSIONS}
@@ -280,10 +275,13 @@ class ProfileListView(ApiView):
             params = request.query_params.copy()
             params["cursor"] = cursor
             next_url = request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
-        results = ProfileSummarySerializer(rows, many=True, context=self.get_serializer_context()).data
+        results = PROFILE_SUMMARY.build_many(rows, self.reading())
         return Response({"next": next_url, "cursor": cursor, "results": results})
 
-    @extend_schema(operation_id="profiles_create", request=ProfileCreateInput, responses={201: ProfileDetailSerializer}, parameters=[LANG])
+    @extend_schema(
+        operation_id="profiles_create", request=ProfileCreateInput, responses={201: PROFILE_DETAIL.serializer},
+        parameters=[LANG],
+    )  # fmt: skip
     def post(self, request):
         data = dict(self.validated(ProfileCreateInput))
         slug, kind = data.pop("slug"), data.pop("kind")
@@ -297,27 +295,26 @@ class ProfileListView(ApiView):
 def profile_detail_response(view, slug, *, status=status.HTTP_200_OK):
     profile = get_object_or_404(profile_graph_queryset(view.audience), slug=slug)
     view.etag_profile = profile
-    return Response(ProfileDetailSerializer(profile, context=view.get_serializer_context()).data, status=status)
+    return Response(PROFILE_DETAIL.build(profile, view.reading()), status=status)
 
 
 class ProfileDetailView(ApiView):
     """GET: one profile as the caller may see it. PATCH: change it (If-Match). DELETE: remove it (If-Match)."""
 
-    serializer_class = ProfileDetailSerializer
     lookup_field = "slug"
     write_permissions = {"PATCH": ("profiles.change_profile",), "DELETE": ("profiles.delete_profile",)}
 
     def get_queryset(self):
         return profile_graph_queryset(self.audience)
 
-    @extend_schema(operation_id="profiles_retrieve", parameters=[LANG], responses=ProfileDetailSerializer)
+    @extend_schema(operation_id="profiles_retrieve", parameters=[LANG], responses=PROFILE_DETAIL.serializer)
     def get(self, request, slug):
         profile = self.get_object()
         self.etag_profile = profile
-        return Response(ProfileDetailSerializer(profile, context=self.get_serializer_context()).data)
+        return Response(PROFILE_DETAIL.build(profile, self.reading()))
 
     @extend_schema(
-        operation_id="profiles_update", request=ProfileUpdateInput, responses=ProfileDetailSerializer, parameters=[IF_MATCH, LANG]
+        operation_id="profiles_update", request=ProfileUpdateInput, responses=PROFILE_DETAIL.serializer, parameters=[IF_MATCH, LANG]
     )
     def patch(self, request, slug):
         profile = self.get_object()
@@ -341,11 +338,11 @@ class ConfidenceBandsView(ApiView):
 
     @extend_schema(
         operation_id="confidence_bands_list", parameters=[LANG],
-        responses=results_of("ConfidenceBandList", ConfidenceBandSerializer),
+        responses=results_of("ConfidenceBandList", CONFIDENCE_BAND.serializer),
     )  # fmt: skip
     def get(self, request):
         bands = ConfidenceBand.objects.order_by("-lower")
-        return Response({"results": ConfidenceBandSerializer(bands, many=True, context=self.get_serializer_context()).data})
+        return Response({"results": CONFIDENCE_BAND.build_many(bands, self.reading())})
 
 
 class ApiRootView(ApiView):
