@@ -94,10 +94,10 @@ def full_seed(seed_document):
 
     from profiles.interchange.service import import_text
     from profiles.models import Claim, Profile
-    from profiles.services import scoring
+    from profiles.services.band_table import ensure_band_table
     from tests.factories import ProfileFactory, RelationshipFactory
 
-    scoring.ensure_band_table()
+    ensure_band_table()
     import_text(json.dumps(seed_document))
     profile = Profile.objects.get(slug=seed_document["slug"])
     Claim.objects.filter(pk=profile.claims.first().pk).update(retracted_at=timezone.now(), retraction_reason="Wrong.")

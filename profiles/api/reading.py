@@ -3,7 +3,7 @@
 Texts are in the language the view chose (`lang`: "en" or "zh-hans"), falling back to
 the other one; with `lang=all` each text is an object `{"en": …, "zh-hans": …}` holding
 the languages that have text, as in the interchange format. Grades come from the band
-table the view read (`bands`: {language: bands}, from `scoring.current_bands()` in each
+table the view read (`bands`: {language: bands}, from `selectors.bands.current_bands()` in each
 language the response shows).
 
 A `Reading` works out the language's columns, the grade of each score and the URL
@@ -18,15 +18,10 @@ from django.urls import reverse
 from django.utils import translation
 from modeltranslation.utils import resolution_order
 
-from profiles.rules import confidence
+from profiles.rules import confidence, languages
 
-LANGUAGES = ("en", "zh-hans")
 ALL = "all"
 SAFE_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
-
-
-def _column(name, language):
-    return f"{name}_{language.replace('-', '_')}"
 
 
 def _text(obj, columns):
@@ -42,10 +37,10 @@ def text_value(obj, name, lang, transform=None):
     if lang == ALL:
         return {
             language: transform(value) if transform else value
-            for language in LANGUAGES
-            if (value := getattr(obj, _column(name, language), "") or "")
+            for language in languages.LANGUAGES
+            if (value := getattr(obj, languages.column(name, language), "") or "")
         }
-    value = _text(obj, [_column(name, language) for language in resolution_order(lang)])
+    value = _text(obj, [languages.column(name, language) for language in resolution_order(lang)])
     if transform is None:
         return value
     with translation.override(lang):
@@ -79,12 +74,12 @@ class Reading:
             return text_value(obj, name, self.lang, transform)
         columns = self._columns.get(name)
         if columns is None:
-            languages = LANGUAGES if self.lang == ALL else resolution_order(self.lang)
-            columns = self._columns[name] = tuple(_column(name, language) for language in languages)
+            shown = languages.LANGUAGES if self.lang == ALL else resolution_order(self.lang)
+            columns = self._columns[name] = tuple(languages.column(name, language) for language in shown)
         if self.lang == ALL:
             return {
                 language: value
-                for language, column in zip(LANGUAGES, columns)
+                for language, column in zip(languages.LANGUAGES, columns)
                 if (value := getattr(obj, column, "") or "")
             }
         return _text(obj, columns)
@@ -101,7 +96,7 @@ class Reading:
     def _band(self, score):
         """(grade, label) of a score, kept for the next field with the same score."""
         if self.lang == ALL:
-            by_language = {language: confidence.band_for(score, self.bands[language]) for language in LANGUAGES}
+            by_language = {language: confidence.band_for(score, self.bands[language]) for language in languages.LANGUAGES}
             labels = {language: str(band.label) for language, band in by_language.items() if band.label}
             found = (by_language["en"].grade, labels)
         else:

@@ -41,7 +41,8 @@ from profiles.api import etags, filters, pagination
 from profiles.api.errors import Denied, Invalid, RequestTooLarge
 from profiles.api.inputs import ProfileCreateInput, ProfileUpdateInput
 from profiles.api.schema import IF_MATCH, LANG, ROOT, results_of
-from profiles.api.reading import ALL, LANGUAGES, Reading
+from profiles.api.reading import ALL, Reading
+from profiles.rules.languages import LANGUAGES
 from profiles.api.representation import CONFIDENCE_BAND, PROFILE_DETAIL, PROFILE_SUMMARY
 
 LANGUAGE_CHOICES = (*LANGUAGES, ALL)
