@@ -284,16 +284,7 @@ class ProfileAdmin(RevisionedAdmin, TranslationAdmin):
                 return redirect(reverse("admin:profiles_profile_history", args=[quote(profile.pk)]))
             when = date_format(timezone.localtime(version.revision.date_created), "DATETIME_FORMAT")
             messages.success(request, _("The version saved on %(when)s is restored.") % {"when": when})
-            if result.skipped:
-                messages.warning(
-                    request,
-                    ngettext(
-                        "%(count)s link to a source or profile deleted since could not be restored.",
-                        "%(count)s links to sources or profiles deleted since could not be restored.",
-                        result.skipped,
-                    )
-                    % {"count": result.skipped},
-                )
+            _warn_skipped(request, result)
             return redirect(self._change_url(profile))
         diff = diff_snapshots(current_snapshot(profile), revision_snapshot(version.revision, profile.pk))
         context = self._history_context(request, profile, _("Restore %(name)s") % {"name": profile})
@@ -328,14 +319,19 @@ class ProfileAdmin(RevisionedAdmin, TranslationAdmin):
             messages.error(request, str(exc))
             return redirect("admin:profiles_profile_recoverlist")
         messages.success(request, _("“%(name)s” is recovered.") % {"name": result.profile})
-        if result.skipped:
-            messages.warning(
-                request,
-                ngettext(
-                    "%(count)s link to a source or profile deleted since could not be restored.",
-                    "%(count)s links to sources or profiles deleted since could not be restored.",
-                    result.skipped,
-                )
-                % {"count": result.skipped},
-            )
+        _warn_skipped(request, result)
         return redirect(self._change_url(result.profile))
+
+
+def _warn_skipped(request, result):
+    """Say how many links a restore or recovery left out (their source or profile is gone)."""
+    if result.skipped:
+        messages.warning(
+            request,
+            ngettext(
+                "%(count)s link to a source or profile deleted since could not be restored.",
+                "%(count)s links to sources or profiles deleted since could not be restored.",
+                result.skipped,
+            )
+            % {"count": result.skipped},
+        )

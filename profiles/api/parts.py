@@ -8,7 +8,6 @@ profile's ETag (from any of its representations) and the answer carries the new 
 
 from dataclasses import dataclass
 
-from django.db.models import Model
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,7 +17,8 @@ from rest_framework.exceptions import MethodNotAllowed, NotFound
 from rest_framework.response import Response
 
 from profiles.services import editing
-from profiles.models import Claim, FaqEntry, ProfileEvidence, Relationship, TimelineEvent, Watchpoint
+from profiles import parts
+from profiles.models import Claim, ProfileEvidence
 from profiles.rules.visibility import profile_graph_queryset
 from profiles.api import etags, inputs
 from profiles.api import representation
@@ -29,13 +29,25 @@ from profiles.api.views import ApiView
 
 @dataclass(frozen=True)
 class Part:
-    name: str  # the URL segment
+    """A profile part (`profiles.parts`) as the API serves it: its shapes in and out."""
+
+    part: parts.Part
     label: str
-    model: type[Model]
-    visible: str  # the graph's list of visible items
     output: Shape
     input: type[serializers.Serializer]
     deletable: bool = True
+
+    @property
+    def name(self):  # the URL segment, as in the interchange document
+        return self.part.name
+
+    @property
+    def model(self):
+        return self.part.model
+
+    @property
+    def visible(self):  # the graph's list of visible items
+        return self.part.visible_as
 
     def item_id(self, item):
         return item.evidence_id if self.model is ProfileEvidence else item.pk
@@ -44,7 +56,7 @@ class Part:
         """The stored item (staff writes), or 404."""
         if self.model is ProfileEvidence:
             return get_object_or_404(ProfileEvidence.objects.select_related("profile"), profile=profile, evidence_id=pk)
-        owner = "source" if self.model is Relationship else "profile"
+        owner = self.part.owner
         return get_object_or_404(self.model.objects.select_related(owner), **{owner: profile, "pk": pk})
 
     def add(self, profile, fields, version):
@@ -70,17 +82,14 @@ class Part:
 PARTS = {
     part.name: part
     for part in (
-        Part("claims", "claim", Claim, "visible_claims", representation.CLAIM, inputs.ClaimInput, deletable=False),
-        Part("evidence", "source", ProfileEvidence, "visible_sources", representation.EVIDENCE, inputs.EvidenceInput),
-        Part("timeline", "timeline event", TimelineEvent, "visible_timeline", representation.TIMELINE_EVENT,
-             inputs.TimelineEventInput),
-        Part("watchpoints", "watchpoint", Watchpoint, "visible_watchpoints", representation.WATCHPOINT,
-             inputs.WatchpointInput),
-        Part("relationships", "relationship", Relationship, "visible_relationships", representation.RELATIONSHIP,
-             inputs.RelationshipInput),
-        Part("faq", "FAQ entry", FaqEntry, "visible_faq", representation.FAQ_ENTRY, inputs.FaqEntryInput),
+        Part(parts.CLAIMS, "claim", representation.CLAIM, inputs.ClaimInput, deletable=False),
+        Part(parts.SOURCES, "source", representation.EVIDENCE, inputs.EvidenceInput),
+        Part(parts.TIMELINE, "timeline event", representation.TIMELINE_EVENT, inputs.TimelineEventInput),
+        Part(parts.WATCHPOINTS, "watchpoint", representation.WATCHPOINT, inputs.WatchpointInput),
+        Part(parts.RELATIONSHIPS, "relationship", representation.RELATIONSHIP, inputs.RelationshipInput),
+        Part(parts.FAQ, "FAQ entry", representation.FAQ_ENTRY, inputs.FaqEntryInput),
     )
-}  # fmt: skip
+}
 
 
 class PartView(ApiView):
