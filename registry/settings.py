@@ -73,7 +73,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: /healthz for load balancers, then 503s for a lost database (registry/middleware.py).
+    # First: /healthz for load balancers, then 503s for a lost database (registry/infra/middleware.py).
     "registry.infra.middleware.HealthCheckMiddleware",
     "registry.infra.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -158,7 +158,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 if os.environ.get("REDIS_URL"):
-    # Shared by every app server; while Redis is unreachable the site runs uncached (registry/cache.py).
+    # Shared by every app server; while Redis is unreachable the site runs uncached (registry/infra/cache.py).
     CACHES = {
         "default": {
             "BACKEND": "registry.infra.cache.ResilientRedisCache",
@@ -174,7 +174,7 @@ if os.environ.get("REDIS_URL"):
     SESSION_ENGINE = os.environ.get("SESSION_ENGINE", "django.contrib.sessions.backends.cached_db")
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# The page cache (profiles/caching.py) is invalidated through the cache itself, so it is only
+# The page cache (registry/infra/page_cache.py) is invalidated through the cache itself, so it is only
 # correct when every process shares one cache: on with Redis, and in development (one
 # process). Several app processes on local-memory caches would each keep their own pages.
 PAGE_CACHE = env_bool("PAGE_CACHE", bool(os.environ.get("REDIS_URL")) or DEBUG)
@@ -184,7 +184,7 @@ PAGE_CACHE_SECONDS = 600
 # Pages each process keeps in its own memory, so a hit does not fetch the page from Redis
 # (their generation is still checked on every hit); 0 keeps none.
 PAGE_CACHE_LOCAL_ENTRIES = 256
-# Each server process follows the generation by subscription (profiles/caching.py) and also
+# Each server process follows the generation by subscription (registry/infra/generation.py) and also
 # re-reads it this often, in case a publication was lost: the longest a missed one goes unseen.
 PAGE_CACHE_RECHECK_SECONDS = 5.0
 
