@@ -207,7 +207,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "profiles.accounts.lockout.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "profiles.accounts.views.locked_out"
-# Sign-ins are in the audit log (profiles/audit.py); axes keeps only the failure counts.
+# Sign-ins are in the audit log (profiles/accounts/audit.py); axes keeps only the failure counts.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False
 LOGIN_URL = "login"
