@@ -17,7 +17,7 @@ when its target profile is visible to the same audience.
 from dataclasses import dataclass
 from enum import StrEnum
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from profiles import parts
@@ -89,12 +89,17 @@ MEMBER = Audience(AudienceKind.MEMBER)
 STAFF = Audience(AudienceKind.STAFF)
 
 
+def public_q(prefix=""):
+    """Public profiles as a condition (`prefix` for a related profile, e.g. "profile__")."""
+    return Q(**{f"{prefix}status": ProfileStatus.PUBLISHED})
+
+
 def visible_profiles(audience):
     """Profiles the audience may open."""
     profiles = Profile.objects.all()
     if audience.is_staff:
         return profiles
-    return profiles.filter(status=ProfileStatus.PUBLISHED)
+    return profiles.filter(public_q())
 
 
 def is_public(profile):

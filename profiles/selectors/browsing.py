@@ -36,7 +36,7 @@ from profiles.rules.confidence import grades
 from profiles.rules.confidence_sql import grade_case, grade_q
 from profiles.selectors import search
 from profiles.models import Criticality, ProfileKind, ProfileStatus, ProfileTopic
-from profiles.rules.visibility import visible_profiles
+from profiles.rules.visibility import public_q, visible_profiles
 
 PER_PAGE = 20
 HOME_LATEST = 10
@@ -485,7 +485,7 @@ class HomeOverview:
 def home_overview(audience, *, bands):
     """Latest published updates with their grade, and counts by kind and by grade (three queries)."""
     latest = (
-        visible_profiles(audience).filter(status=ProfileStatus.PUBLISHED).order_by("-updated_at", "pk")[:HOME_LATEST]
+        visible_profiles(audience).filter(public_q()).order_by("-updated_at", "pk")[:HOME_LATEST]
     )
     visible = visible_profiles(audience)
     kinds = dict(visible.values_list("kind").annotate(n=Count("pk")).order_by())

@@ -35,6 +35,7 @@ from profiles.selectors.bands import current_bands
 from profiles.rules import confidence
 from profiles.services.watchpoints import DUE_WITHIN_DAYS
 from profiles.rules.confidence_sql import COUNTED_CLAIMS
+from profiles.rules.visibility import public_q
 from profiles.models import (
     Claim,
     ClaimEvidence,
@@ -141,7 +142,7 @@ def stale_profiles(queryset=None, *, now=None):
     )
     return queryset.annotate(
         reviewed_at=Coalesce("last_reviewed_at", "published_at", "created_at")
-    ).filter(reduce(or_, horizons), status=ProfileStatus.PUBLISHED)
+    ).filter(reduce(or_, horizons), public_q())
 
 
 def horizon_days(profile):
@@ -187,7 +188,7 @@ def claims_below_band(*, bands=None, limit=LIMIT):
         .order_by("-revision__date_created", "-pk")
     )
     baselines = dict(
-        Profile.objects.filter(status=ProfileStatus.PUBLISHED)
+        Profile.objects.filter(public_q())
         .annotate(published=Subquery(last_publication.values("at")[:1]))
         .annotate(baseline=Subquery(baseline.values("revision_id")[:1]))
         .filter(baseline__isnull=False)
@@ -200,13 +201,12 @@ def claims_below_band(*, bands=None, limit=LIMIT):
         "revision_id", "serialized_data"
     ):
         pk, fields = _recorded_claim(data)
-        if fields.get("profile") == baselines[revision_id] and fields.get("verified") and not fields.get(
-            "retracted_at"
-        ):
+        counted = confidence.claim_counts(verified=bool(fields.get("verified")), retracted=bool(fields.get("retracted_at")))
+        if fields.get("profile") == baselines[revision_id] and counted:
             published_scores[pk] = confidence.round_score(fields.get("score") or "0")
     fallen = []
     claims = Claim.objects.filter(
-        COUNTED_CLAIMS, pk__in=published_scores, profile__status=ProfileStatus.PUBLISHED
+        COUNTED_CLAIMS, public_q("profile__"), pk__in=published_scores
     ).select_related("profile")
     for claim in claims.order_by("profile__slug", "position", "id"):
         published_band = confidence.band_for(published_scores[claim.pk], bands)
