@@ -1,4 +1,5 @@
 from profiles.services import scoring
+
 """Fill the bench database with a registry of realistic size, deterministically.
 
     python bench/generate.py [--seed 2026] [--scale 1.0] [--report FILE]

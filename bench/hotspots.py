@@ -1,4 +1,5 @@
 from profiles.services import scoring
+
 """Profile one bench workload in-process, to see what holds a missed target back.
 
     python bench/hotspots.py request /en/profiles/SLUG/ [--count 20] [--member]

@@ -1,4 +1,5 @@
 from profiles.selectors.bands import current_bands
+
 """In-process facts about the bench endpoints: which exist, their paths, their SQL queries.
 
     python bench/probe.py OUTPUT.json
@@ -83,8 +84,8 @@ def result_count(path):
     from django.http import QueryDict
     from django.utils import translation
 
-    from profiles.selectors import browsing
     from profiles.rules.visibility import ANONYMOUS
+    from profiles.selectors import browsing
 
     parts = urlsplit(path)
     params = QueryDict(parts.query)

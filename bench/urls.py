@@ -8,7 +8,8 @@ cycle and the load generator cost on this machine.
 from django.http import HttpResponse
 from django.urls import path
 
-from registry.urls import handler404, handler500, urlpatterns as site_urlpatterns  # noqa: F401
+from registry.urls import handler404, handler500  # noqa: F401
+from registry.urls import urlpatterns as site_urlpatterns
 
 
 def trivial(request):

@@ -1,6 +1,7 @@
-from registry.infra.generation import connect
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+from registry.infra.generation import connect
 
 
 class ProfilesConfig(AppConfig):

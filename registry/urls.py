@@ -3,8 +3,8 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from profiles.web.sitemaps import SITEMAPS
 from profiles.accounts import views as accounts
+from profiles.web.sitemaps import SITEMAPS
 from profiles.web.views import site
 
 urlpatterns = [

@@ -15,8 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.translator import NotRegistered, translator
 
-from profiles.services import history
-from profiles.rules import confidence
 from profiles.interchange.format import normalize_url
 from profiles.models import (
     BRIEFING_VISIBILITIES,
@@ -29,6 +27,8 @@ from profiles.models import (
     Watchpoint,
     WatchpointStatus,
 )
+from profiles.rules import confidence
+from profiles.services import history
 
 OVERRIDE_REASON_REQUIRED = _("Give the reason for overriding the computed score.")
 

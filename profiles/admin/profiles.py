@@ -40,7 +40,14 @@ from profiles.rules import publishing as publishing_rules
 from profiles.rules.visibility import is_public
 from profiles.selectors.history import current_snapshot, diff_snapshots, profile_versions, revision_snapshot, version_of
 from profiles.services import history, publishing
-from profiles.services.recovery import RestoreError, deleted_profiles, describe_deleted, may_recover, recover_profile, restore_version
+from profiles.services.recovery import (
+    RestoreError,
+    deleted_profiles,
+    describe_deleted,
+    may_recover,
+    recover_profile,
+    restore_version,
+)
 from profiles.web.views import preview
 
 MOVE_LABELS = {

@@ -25,13 +25,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from profiles.models import ChangeAction, Profile, ProfileChange
-from profiles.rules.visibility import profile_graph_queryset
 from profiles.api import filters
 from profiles.api.errors import Invalid
 from profiles.api.representation import CHANGE_ENTRY
 from profiles.api.schema import LANG
 from profiles.api.views import ApiView
+from profiles.models import ChangeAction, Profile, ProfileChange
+from profiles.rules.visibility import profile_graph_queryset
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500

@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from profiles.api.errors import Invalid
+from profiles.models import ProfileStatus
 from profiles.rules import confidence
 from profiles.selectors import browsing, search
-from profiles.models import ProfileStatus
-from profiles.api.errors import Invalid
 
 MAX_VALUE_LENGTH = 200
 DEFAULT_PAGE_SIZE = 20

@@ -12,7 +12,6 @@ import re
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from profiles.rules import languages
 from profiles.models import (
     BRIEFING_VISIBILITIES,
     ClaimSection,
@@ -31,6 +30,7 @@ from profiles.models import (
     WatchpointKind,
     WatchpointStatus,
 )
+from profiles.rules import languages
 
 MAX_ID = 2**63 - 1
 SLUG_PATTERN = r"^[a-z0-9-]{1,100}$"

@@ -16,15 +16,14 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import MethodNotAllowed, NotFound
 from rest_framework.response import Response
 
-from profiles.services import editing
 from profiles import parts
-from profiles.models import Claim, ProfileEvidence
-from profiles.rules.visibility import profile_graph_queryset
-from profiles.api import etags, inputs
-from profiles.api import representation
+from profiles.api import etags, inputs, representation
 from profiles.api.schema import IF_MATCH, LANG, part_list_envelope
 from profiles.api.shapes import Shape
 from profiles.api.views import ApiView
+from profiles.models import Claim, ProfileEvidence
+from profiles.rules.visibility import profile_graph_queryset
+from profiles.services import editing
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,6 @@ grades are read through the request's `reading.Reading`.
 
 from rest_framework import serializers
 
-from profiles.models import ChangeAction, Claim
-from profiles.rules.visibility import visible_explanation
-from profiles.web import rendering
 from profiles.api.shapes import (
     Boolean,
     Computed,
@@ -28,6 +25,9 @@ from profiles.api.shapes import (
     Text,
     TextSchemaField,
 )
+from profiles.models import ChangeAction, Claim
+from profiles.rules.visibility import visible_explanation
+from profiles.web import rendering
 
 
 def shown_explanation(obj, r):

@@ -31,19 +31,19 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.metadata import SimpleMetadata
 from rest_framework.response import Response
 
-from registry.infra import page_cache
-from registry.infra.generation import invalidation_pending, is_settled
-from profiles.selectors.bands import current_bands
-from profiles.services import editing
-from profiles.models import ConfidenceBand, ProfileTopic
-from profiles.rules.visibility import ANONYMOUS, Audience, profile_graph_queryset, visible_profiles
 from profiles.api import etags, filters, pagination
 from profiles.api.errors import Denied, Invalid, RequestTooLarge
 from profiles.api.inputs import ProfileCreateInput, ProfileUpdateInput
-from profiles.api.schema import IF_MATCH, LANG, ROOT, results_of
 from profiles.api.reading import ALL, Reading
-from profiles.rules.languages import LANGUAGES
 from profiles.api.representation import CONFIDENCE_BAND, PROFILE_DETAIL, PROFILE_SUMMARY
+from profiles.api.schema import IF_MATCH, LANG, ROOT, results_of
+from profiles.models import ConfidenceBand, ProfileTopic
+from profiles.rules.languages import LANGUAGES
+from profiles.rules.visibility import ANONYMOUS, Audience, profile_graph_queryset, visible_profiles
+from profiles.selectors.bands import current_bands
+from profiles.services import editing
+from registry.infra import page_cache
+from registry.infra.generation import invalidation_pending, is_settled
 
 LANGUAGE_CHOICES = (*LANGUAGES, ALL)
 

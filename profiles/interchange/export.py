@@ -1,17 +1,15 @@
 """Export: profile graphs as canonical `registry-profile/1` documents, and writing them out."""
 
-from profiles.interchange.format import FORMAT
-from profiles.rules import languages
-
 import json
 
 from django.conf import settings
 from django.utils import translation
 
-from profiles.selectors.bands import current_bands
-from profiles.rules import confidence
+from profiles.interchange.format import FORMAT
 from profiles.interchange.graphs import export_graphs
+from profiles.rules import confidence, languages
 from profiles.rules.visibility import STAFF, visible_explanation
+from profiles.selectors.bands import current_bands
 
 # Exporting -------------------------------------------------------------------
 

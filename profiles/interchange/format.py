@@ -20,9 +20,6 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit, urlunsplit
 
-
-from profiles.rules import confidence
-from profiles.rules.languages import LANGUAGES
 from profiles.models import (
     BRIEFING_VISIBILITIES,
     ClaimSection,
@@ -41,6 +38,8 @@ from profiles.models import (
     WatchpointKind,
     WatchpointStatus,
 )
+from profiles.rules import confidence
+from profiles.rules.languages import LANGUAGES
 
 FORMAT = "registry-profile/1"
 SLUG_RE = re.compile(r"^[a-z0-9-]{1,100}\Z")

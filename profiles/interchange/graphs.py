@@ -12,7 +12,15 @@ querysets of `visibility`, as the pages are.
 
 from types import SimpleNamespace
 
-from profiles.models import ClaimEvidence, EvidenceRecord, ProfileEvidence, ProfileTopic, Relationship, TimelineEvent, Watchpoint
+from profiles.models import (
+    ClaimEvidence,
+    EvidenceRecord,
+    ProfileEvidence,
+    ProfileTopic,
+    Relationship,
+    TimelineEvent,
+    Watchpoint,
+)
 from profiles.rules.visibility import (
     visible_briefings,
     visible_claims,

@@ -20,12 +20,13 @@ from django.conf import settings
 from django.db import DatabaseError, OperationalError, connection, transaction
 from django.utils.translation import gettext
 
-from registry.infra.generation import invalidate_pages
 from profiles.interchange.errors import ImportBusy, ImportReport, InterchangeError, StatusRefused
 from profiles.interchange.format import SLUG_RE, SPOOL_HEADER, iter_documents, normalize_url, validate_document
 from profiles.interchange.writer import Writer
 from profiles.models import Profile, ProfileStatus
 from profiles.services import publishing
+from registry.infra.generation import invalidate_pages
+
 
 class _FileChecks:
     """What must hold across the documents of one file, kept small: no documents, only

@@ -29,11 +29,6 @@ from django.db.models import Q
 from django.utils import timezone
 from modeltranslation.translator import translator
 
-from profiles.selectors.bands import current_bands
-from profiles.services import scoring
-from profiles.services.changes import change_entry_for, record_changes
-from registry.infra import bulk_writes
-from profiles.rules import confidence
 from profiles.interchange.export import export_documents
 from profiles.interchange.format import comparable, normalize_url, without_confidence
 from profiles.models import (
@@ -52,8 +47,12 @@ from profiles.models import (
     Watchpoint,
 )
 from profiles.parts import GRAPH_MODELS, PARTS
-from profiles.rules import languages
+from profiles.rules import confidence, languages
 from profiles.rules.visibility import STAFF, is_public
+from profiles.selectors.bands import current_bands
+from profiles.services import scoring
+from profiles.services.changes import change_entry_for, record_changes
+from registry.infra import bulk_writes
 
 BATCH = 500
 LOOKUP_CHUNK = 1000

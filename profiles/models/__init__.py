@@ -21,6 +21,7 @@ One module per aggregate; import from `profiles.models`, which names them all:
 # the single module they came from (apps.get_models(), hence the order in which content
 # types and permissions are created and dumpdata writes), but for Membership, now with the
 # other account models after the workflow's.
+# isort: skip_file
 from profiles.models.choices import (
     BRIEFING_VISIBILITIES,
     ClaimSection,

@@ -21,8 +21,6 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from profiles import parts
-from profiles.parts import Gate
-from profiles.rules.confidence_sql import COUNTED_CLAIMS
 from profiles.models import (
     EvidenceRecord,
     Membership,
@@ -31,6 +29,8 @@ from profiles.models import (
     ReviewStatus,
     Visibility,
 )
+from profiles.parts import Gate
+from profiles.rules.confidence_sql import COUNTED_CLAIMS
 
 
 class AudienceKind(StrEnum):

@@ -3,9 +3,9 @@
 from django.conf import settings
 from django.utils import translation
 
-from registry.infra.generation import enabled, is_settled, read_with_generation, store_with_generation
 from profiles.models import ConfidenceBand
 from profiles.rules import confidence
+from registry.infra.generation import enabled, is_settled, read_with_generation, store_with_generation
 
 BANDS_CACHE_KEY = "bands:table"
 

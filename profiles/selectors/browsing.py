@@ -31,12 +31,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.utils import build_localized_fieldname
 
+from profiles.models import Criticality, ProfileKind, ProfileStatus, ProfileTopic
 from profiles.rules import confidence
 from profiles.rules.confidence import grades
 from profiles.rules.confidence_sql import grade_case, grade_q
-from profiles.selectors import search
-from profiles.models import Criticality, ProfileKind, ProfileStatus, ProfileTopic
 from profiles.rules.visibility import public_q, visible_profiles
+from profiles.selectors import search
 
 PER_PAGE = 20
 HOME_LATEST = 10

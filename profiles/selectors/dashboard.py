@@ -31,11 +31,6 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from reversion.models import Version
 
-from profiles.selectors.bands import current_bands
-from profiles.rules import confidence
-from profiles.services.watchpoints import DUE_WITHIN_DAYS
-from profiles.rules.confidence_sql import COUNTED_CLAIMS
-from profiles.rules.visibility import public_q
 from profiles.models import (
     Claim,
     ClaimEvidence,
@@ -49,6 +44,11 @@ from profiles.models import (
     Watchpoint,
     WatchpointStatus,
 )
+from profiles.rules import confidence
+from profiles.rules.confidence_sql import COUNTED_CLAIMS
+from profiles.rules.visibility import public_q
+from profiles.selectors.bands import current_bands
+from profiles.services.watchpoints import DUE_WITHIN_DAYS
 
 # How long a review holds, by the profile's time horizon; a profile without one: a year.
 HORIZON_DAYS = {

@@ -20,7 +20,6 @@ from profiles.models import (
     TimelineEvent,
     Watchpoint,
 )
-
 from profiles.parts import GRAPH_MODELS, PARTS
 from profiles.services.history import graph_objects, live_values
 

@@ -2,10 +2,10 @@
 
 from dataclasses import dataclass, field
 
-from profiles.selectors.bands import current_bands
 from profiles.rules import confidence
-from profiles.selectors import timeline
 from profiles.rules.visibility import profile_graph, visible_explanation
+from profiles.selectors import timeline
+from profiles.selectors.bands import current_bands
 
 
 @dataclass

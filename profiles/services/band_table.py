@@ -4,10 +4,10 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from registry.infra.generation import invalidate_pages
 from profiles.models import ConfidenceBand
 from profiles.rules import confidence
 from profiles.services.scoring import recompute_scores
+from registry.infra.generation import invalidate_pages
 
 
 def ensure_band_table():

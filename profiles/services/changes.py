@@ -6,9 +6,9 @@ public feed and the page cache's invalidation all follow it).
 
 from types import SimpleNamespace
 
-from registry.infra.generation import invalidate_pages
 from profiles.models import ChangeAction, ProfileChange
 from profiles.rules.visibility import is_public
+from registry.infra.generation import invalidate_pages
 
 
 def change_entry(profile, action, *, public_before):

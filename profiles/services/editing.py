@@ -27,13 +27,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from profiles.services import history
-from profiles.services import scoring
-from profiles.rules import confidence
-from profiles.parts import part_of
-from profiles.rules import languages
-from profiles.rules import publishing as publishing_rules
-from profiles.services import publishing
 from profiles.interchange.format import normalize_url
 from profiles.models import (
     Briefing,
@@ -49,8 +42,11 @@ from profiles.models import (
     Visibility,
     Watchpoint,
 )
+from profiles.parts import part_of
+from profiles.rules import confidence, languages
+from profiles.rules import publishing as publishing_rules
 from profiles.rules.visibility import is_public
-
+from profiles.services import history, publishing, scoring
 
 
 class EditError(Exception):

@@ -47,8 +47,6 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.translator import NotRegistered, translator
 from reversion.models import Revision, Version
 
-from profiles.services import scoring
-from profiles.services.changes import change_entry, record_changes
 from profiles.models import (
     ChangeAction,
     Claim,
@@ -58,6 +56,8 @@ from profiles.models import (
 )
 from profiles.parts import CLAIM_EVIDENCE, GRAPH_MODELS, PARTS
 from profiles.rules.visibility import is_public
+from profiles.services import scoring
+from profiles.services.changes import change_entry, record_changes
 
 
 class StaleEdit(Exception):

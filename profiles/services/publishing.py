@@ -22,13 +22,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from profiles.services import history
 from profiles.accounts import audit
 from profiles.interchange.export import export_document
 from profiles.models import ChangeAction, Profile, ProfileTransition, TimelineEvent, TimelineKind
 from profiles.rules.publishing import PUBLISHED, StaleVersion, check_transition, status_label
 from profiles.rules.visibility import ANONYMOUS, is_public, profile_graph
 from profiles.selectors.bands import current_bands
+from profiles.services import history
 from profiles.services.changes import change_entry, record_changes
 
 # The public sections of a profile page, as named in the publication event, and the

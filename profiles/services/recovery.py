@@ -14,8 +14,6 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from reversion.models import Version
 
-from profiles.services import scoring
-from profiles.services.changes import change_entry, record_changes
 from profiles.models import (
     ChangeAction,
     EvidenceRecord,
@@ -24,11 +22,11 @@ from profiles.models import (
     TimelineEvent,
     TimelineKind,
 )
-from profiles.rules.visibility import is_public
-
-from profiles.selectors.history import related_model, revision_snapshot
-from profiles.services import publishing
 from profiles.parts import GRAPH_MODELS, PARTS
+from profiles.rules.visibility import is_public
+from profiles.selectors.history import related_model, revision_snapshot
+from profiles.services import publishing, scoring
+from profiles.services.changes import change_entry, record_changes
 from profiles.services.history import capture_profile, lock_profile, versioned
 
 # Kept as they are on restore: the workflow decides them, not the content history.

@@ -14,13 +14,13 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from registry.infra.generation import invalidate_pages
 from profiles.models import ChangeAction, Claim, ClaimEvidence, Profile
 from profiles.rules import confidence
 from profiles.rules.visibility import is_public
 from profiles.selectors.bands import current_bands
 from profiles.services.changes import change_entry_for, record_changes
 from registry.infra import bulk_writes
+from registry.infra.generation import invalidate_pages
 
 SCORE_FIELDS = ["computed_score", "score", "policy_version", "explanation"]
 

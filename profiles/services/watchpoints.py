@@ -16,7 +16,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from profiles.services import history
 from profiles.models import (
     Profile,
     TimelineEvent,
@@ -25,6 +24,7 @@ from profiles.models import (
     WatchpointKind,
     WatchpointStatus,
 )
+from profiles.services import history
 
 DUE_WITHIN_DAYS = 14
 

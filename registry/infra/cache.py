@@ -27,7 +27,6 @@ from functools import cached_property
 from itertools import batched
 
 import redis
-
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache, RedisSerializer
 from django.utils.module_loading import import_string

@@ -6,9 +6,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from profiles.accounts.roles import create_or_update_user, ensure_role_groups
 from profiles.interchange.errors import InterchangeError
 from profiles.interchange.service import import_text
-from profiles.accounts.roles import create_or_update_user, ensure_role_groups
 from profiles.services.band_table import ensure_band_table
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"

@@ -6,10 +6,10 @@ Thin: parse the request, ask `browsing` (which asks `visibility` and `search`), 
 from django.http import Http404
 from django.shortcuts import render
 
-from profiles.selectors.bands import current_bands
-from profiles.selectors import browsing
-from registry.infra.page_cache import cached_page
 from profiles.rules.visibility import Audience
+from profiles.selectors import browsing
+from profiles.selectors.bands import current_bands
+from registry.infra.page_cache import cached_page
 
 # The query parameters the list reads for readers (staff-only filters are not among them).
 LIST_PARAMS = ("q", "sort", "page", *(d.name for d in browsing.DIMENSIONS if not d.staff_only))

@@ -15,11 +15,10 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
-from profiles.selectors.bands import current_bands
 from profiles.rules import confidence
-from profiles.selectors import profile_page
-from profiles.selectors import timeline
 from profiles.rules.visibility import ANONYMOUS, MEMBER, profile_graph
+from profiles.selectors import profile_page, timeline
+from profiles.selectors.bands import current_bands
 
 AUDIENCES = {"anonymous": ANONYMOUS, "member": MEMBER}
 AUDIENCE_LABELS = {"anonymous": _("an anonymous reader"), "member": _("a member")}

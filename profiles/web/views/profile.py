@@ -3,9 +3,9 @@
 from django.http import Http404
 from django.shortcuts import render
 
+from profiles.rules.visibility import Audience
 from profiles.selectors import profile_page
 from registry.infra.page_cache import cached_page
-from profiles.rules.visibility import Audience
 
 
 @cached_page()

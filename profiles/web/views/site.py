@@ -16,12 +16,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-
-from profiles.selectors.bands import current_bands
-from profiles.rules import confidence, languages
 from profiles.api.errors import error_body
-from registry.infra.page_cache import cached_page
 from profiles.models import EvidenceKind, Reliability
+from profiles.rules import confidence, languages
+from profiles.selectors.bands import current_bands
+from registry.infra.page_cache import cached_page
 
 # What each kind of evidence is, in a reader's words (the weights come from confidence.py).
 EVIDENCE_KIND_EXAMPLES = {
