@@ -1,4 +1,3 @@
-from profiles.services import scoring
 
 """Fill the bench database with a registry of realistic size, deterministically.
 
@@ -432,6 +431,7 @@ class Generator:
         from django.utils import translation
 
         from profiles import models
+        from profiles.services import scoring
         from profiles.interchange.format import normalize_url
 
         self.normalize_url = normalize_url

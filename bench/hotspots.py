@@ -1,4 +1,3 @@
-from profiles.services import scoring
 
 """Profile one bench workload in-process, to see what holds a missed target back.
 
@@ -91,6 +90,7 @@ def main(argv=None):
         if args.explain:
             explain(client, args.path)
     elif args.workload == "recompute":
+        from profiles.services import scoring
 
         def recompute():
             with transaction.atomic():

@@ -1,4 +1,3 @@
-from profiles.selectors.bands import current_bands
 
 """In-process facts about the bench endpoints: which exist, their paths, their SQL queries.
 
@@ -86,6 +85,7 @@ def result_count(path):
 
     from profiles.rules.visibility import ANONYMOUS
     from profiles.selectors import browsing
+    from profiles.selectors.bands import current_bands
 
     parts = urlsplit(path)
     params = QueryDict(parts.query)
