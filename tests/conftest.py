@@ -1,4 +1,3 @@
-from registry.infra.generation import watch
 import json
 import os
 import socket
@@ -10,6 +9,7 @@ import pytest
 from django.core.cache import cache, caches
 from django.test import override_settings
 from django.utils import translation
+from registry.infra.generation import watch
 
 # The Redis the Redis tests use: the suite's own (REDIS_URL) or a local one, database 15.
 # Each test keeps its keys under a prefix of its own.

@@ -1,4 +1,3 @@
-from profiles.services.band_table import ensure_band_table
 """One JSON error shape for every client error, and never a 5xx for bad input."""
 
 import json
@@ -8,6 +7,7 @@ import pytest
 
 from tests.factories import ProfileFactory
 from tests.test_api_support import API, analyst, anonymous, error_of, fresh_throttle_counts  # noqa: F401
+from profiles.services.band_table import ensure_band_table
 
 pytestmark = pytest.mark.django_db
 

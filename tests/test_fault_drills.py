@@ -1,4 +1,3 @@
-from profiles.services.band_table import ensure_band_table
 """Real outages, PostgreSQL only: a cluster stopped under a running server; an import killed with SIGKILL.
 
 - The database drill starts a throwaway PostgreSQL cluster (initdb into a temporary
@@ -31,6 +30,7 @@ from django.db import connection
 
 
 from tests.conftest import SEED_FILE
+from profiles.services.band_table import ensure_band_table
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
