@@ -16,7 +16,7 @@ from profiles.models import (
 )
 from profiles.selectors.history import profile_versions
 from profiles.rules.publishing import NoSuchMove, NotAllowed, OwnWork, StaleVersion, TransitionError
-from profiles.services.publishing import transition
+from profiles.services.publishing import public_snapshot, transition
 from profiles.accounts.roles import assign_role
 
 from tests.factories import ClaimFactory, ProfileFactory, StaffFactory, UserFactory
@@ -189,6 +189,8 @@ def test_an_operators_import_publishes_through_the_same_record(seed_document):
     assert (audit.actor, audit.detail["to_status"]) == (None, "published")
     # An operator's import keeps the file's own timeline: no "Public profile updated" event is added.
     assert profile.timeline_events.count() == len(seed_document["timeline"])
+    # Snapshots taken in a batch are the ones a single publication takes.
+    assert move.public_snapshot == public_snapshot(profile)
 
 
 def test_an_operators_import_can_unpublish_and_that_is_recorded_too(seed_document):

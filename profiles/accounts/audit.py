@@ -194,6 +194,19 @@ def publication(profile, from_status, to_status, *, actor):
     )  # fmt: skip
 
 
+def publications(moves, *, actor):
+    """`publication` for many (profile, from, to) at once: one INSERT (an operator's import)."""
+    request = _current_request.get()
+    actor = actor if actor is not None else _request_user(request)
+    SecurityEvent.objects.bulk_create(
+        SecurityEvent(
+            kind=Kind.PUBLICATION, actor=actor, ip=client_ip(request),
+            detail={"slug": profile.slug, "profile": profile.pk, "from_status": str(before), "to_status": str(after)},
+        )  # fmt: skip
+        for profile, before, after in moves
+    )
+
+
 def token_created(token, *, actor=None):
     """An API token was created; its prefix is recorded, never the key."""
     return record(Kind.TOKEN_CREATED, user=token.user, actor=actor, token=token.pk, prefix=token.prefix, name=token.name)

@@ -13,6 +13,7 @@ querysets of `visibility`, as the pages are.
 from types import SimpleNamespace
 
 from profiles.models import (
+    Profile,
     ClaimEvidence,
     EvidenceRecord,
     ProfileEvidence,
@@ -74,9 +75,13 @@ def _grouped(rows, key):
     return groups
 
 
-def export_graphs(audience, queryset=None, *, chunk=CHUNK):
-    """Yield every profile the audience may see (optionally narrowed), in slug order, as a graph."""
-    profiles = visible_profiles(audience)
+def export_graphs(audience, queryset=None, *, chunk=CHUNK, as_if_published=False):
+    """Yield every profile the audience may see (optionally narrowed), in slug order, as a graph.
+
+    `as_if_published` drops the status rule only (publication snapshots), as for
+    `visibility.profile_graph`: every part is still filtered for the audience.
+    """
+    profiles = Profile.objects.all() if as_if_published else visible_profiles(audience)
     if queryset is not None:
         profiles = profiles.filter(pk__in=queryset.values("pk"))
     last = None

@@ -251,11 +251,10 @@ def _apply_statuses(statuses, stored, report, progress=None):
     """The operator's file's statuses, each through the publishing service."""
     wanted = {slug: status for _place, slug, status in statuses if status != stored.get(slug, ProfileStatus.DRAFT)}
     slugs = sorted(wanted)
-    for start in range(0, len(slugs), 1000):
-        for profile in Profile.objects.filter(slug__in=slugs[start : start + 1000]).order_by("slug"):
-            before = profile.status
-            # Entered in the changes feed by the writer already, with this status.
-            publishing.apply_status(profile, wanted[profile.slug], note=OPERATOR_NOTE, record_change=False)
-            report.moved.append((profile.slug, before, wanted[profile.slug]))
-            if progress:
-                progress("statuses", len(report.moved), len(slugs))
+    for start in range(0, len(slugs), BATCH):
+        ids = dict(Profile.objects.filter(slug__in=slugs[start : start + BATCH]).values_list("pk", "slug"))
+        # Entered in the changes feed by the writer already, with these statuses.
+        moves = publishing.apply_statuses({pk: wanted[slug] for pk, slug in ids.items()}, note=OPERATOR_NOTE)
+        report.moved += sorted((profile.slug, before, after) for profile, before, after in moves)
+        if progress:
+            progress("statuses", len(report.moved), len(slugs))

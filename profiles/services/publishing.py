@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from profiles.accounts import audit
 from profiles.interchange.export import export_document
+from profiles.interchange.graphs import export_graphs
 from profiles.models import ChangeAction, Profile, ProfileTransition, TimelineEvent, TimelineKind
 from profiles.rules.publishing import PUBLISHED, StaleVersion, check_transition, status_label
 from profiles.rules.visibility import ANONYMOUS, is_public, profile_graph
@@ -53,9 +54,7 @@ def public_snapshot(profile):
     """The public sections of the profile as anonymous readers would see them published."""
     graph = profile_graph(ANONYMOUS, profile.slug, as_if_published=True)
     with translation.override(settings.LANGUAGE_CODE):
-        document = export_document(graph, current_bands(), ANONYMOUS)
-    document["timeline"] = [e for e in document["timeline"] if e["kind"] != TimelineKind.PROFILE_UPDATE]
-    return {key: [document[name] for name in names] for key, _label, names in PUBLIC_SECTIONS}
+        return _sections(export_document(graph, current_bands(), ANONYMOUS))
 
 
 def changed_sections(before, after):
@@ -103,6 +102,59 @@ def apply_status(profile, to_status, *, note, actor=None, published_at=None, rec
         profile.save(update_fields=["published_at"])  # e.g. a recovered draft that was once published
         return None
     return _move(profile, to_status, actor=actor, note=note, comment=note, public_event=False, record_change=record_change)
+
+
+def apply_statuses(wanted, *, note, actor=None):
+    """`apply_status` for many profiles at once ({profile id: status}), as an operator's import sets them.
+
+    The same record as one by one — a transition each (with its public snapshot when it
+    publishes), a revision, an audit event in or out of publication — written in a few
+    queries per batch: the snapshots come from the export's batched graphs. The caller
+    enters the profiles in the changes feed itself. Returns [(profile, from, to)].
+    """
+    moves = []
+    profiles = Profile.objects.select_for_update().filter(pk__in=list(wanted)).order_by("pk")
+    for profile in profiles:
+        if profile.status != wanted[profile.pk]:
+            moves.append((profile, profile.status, wanted[profile.pk]))
+    if not moves:
+        return []
+    publishing = [profile.pk for profile, _before, after in moves if after == PUBLISHED]
+    snapshots = _public_snapshots(publishing) if publishing else {}
+    now = timezone.now()
+    ProfileTransition.objects.bulk_create(
+        ProfileTransition(
+            profile=profile, from_status=before, to_status=after, actor=actor, at=now, note=note,
+            public_snapshot=snapshots.get(profile.pk),
+        )  # fmt: skip
+        for profile, before, after in moves
+    )
+    for profile, _before, after in moves:
+        profile.status, profile.updated_at, profile.version = after, now, profile.version + 1
+        if after == PUBLISHED:
+            profile.published_at, profile.last_reviewed_at = profile.published_at or now, now
+    Profile.objects.bulk_update(
+        [profile for profile, _before, _after in moves],
+        ["status", "updated_at", "version", "published_at", "last_reviewed_at"],
+    )
+    audit.publications([move for move in moves if PUBLISHED in move[1:]], actor=actor)
+    with history.versioned(actor=actor, comment=note, manual=True):
+        for profile, _before, _after in moves:
+            history.capture_profile(profile)
+    return moves
+
+
+def _public_snapshots(profile_ids):
+    """{profile id: public snapshot} for many profiles, from the export's batched graphs."""
+    with translation.override(settings.LANGUAGE_CODE):
+        bands = current_bands()
+        graphs = export_graphs(ANONYMOUS, Profile.objects.filter(pk__in=profile_ids), as_if_published=True)
+        return {graph.pk: _sections(export_document(graph, bands, ANONYMOUS)) for graph in graphs}
+
+
+def _sections(document):
+    document["timeline"] = [e for e in document["timeline"] if e["kind"] != TimelineKind.PROFILE_UPDATE]
+    return {key: [document[name] for name in names] for key, _label, names in PUBLIC_SECTIONS}
 
 
 def _move(profile, to_status, *, actor, note, comment, public_event, record_change=True):
