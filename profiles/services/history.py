@@ -126,10 +126,8 @@ def capture_profile(profile):
     if not reversion.is_active():
         return
     fresh = Profile.objects.filter(pk=getattr(profile, "pk", profile)).first()
-    if fresh is None:
-        return
-    for obj in graph_objects(fresh):
-        reversion.add_to_revision(obj)
+    if fresh is not None:
+        reversion.add_to_revision(fresh)  # its parts follow (registration: `follow`)
 
 
 def capture(obj):
