@@ -1,17 +1,32 @@
 """History: every change to a profile and its parts is a version; diffs read; restores keep the workflow."""
 
+import datetime
+import json
 from decimal import Decimal
 
 import pytest
-from reversion.models import Version
+import reversion
+from django.contrib.contenttypes.models import ContentType
+from reversion.models import Revision, Version
 
-from profiles.selectors.history import profile_versions
+from profiles.selectors.history import current_snapshot, diff_snapshots, profile_versions, revision_snapshot
 from profiles.services import history
 from profiles.services.recovery import restore_version
-from profiles.models import Claim, Profile, ProfileChange, ProfileStatus, TimelineEvent, TimelineKind
+from profiles.models import Claim, Profile, ProfileChange, ProfileStatus, ProfileTopic, TimelineEvent, TimelineKind
 
 from tests.admin_client import add_inline_row, change_form_data, change_url, form_errors, messages_of, move, user_with_role
-from tests.factories import ClaimEvidenceFactory, ClaimFactory, EvidenceFactory, ProfileFactory, WatchpointFactory
+from tests.factories import (
+    BriefingFactory,
+    ClaimEvidenceFactory,
+    ClaimFactory,
+    EvidenceFactory,
+    FaqEntryFactory,
+    ProfileEvidenceFactory,
+    ProfileFactory,
+    RelationshipFactory,
+    TimelineEventFactory,
+    WatchpointFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -201,3 +216,118 @@ def test_translated_text_is_recorded_per_language_whatever_language_is_active(pr
     fields = versions(profile)[0].field_dict
     assert (fields["name_en"], fields["name_zh_hans"]) == ("Exchange", "交易所")
     assert "name" not in fields  # the language-dependent column is not recorded
+
+
+# Revisions written in bulk (`capture_profiles`, an operator's import) ----------------------
+
+
+def full_graph(index=0):
+    """A profile with every part, its many-to-many links given out of primary-key order."""
+    today = datetime.date(2024, 5, 1)
+    later = EvidenceFactory(published_on=today, title_en=f"Later {index}")
+    earlier = EvidenceFactory(published_on=today - datetime.timedelta(days=30), title_en=f"Earlier {index}")
+    undated = EvidenceFactory(published_on=None, title_en=f"Undated {index}")
+    profile = ProfileFactory(status=ProfileStatus.DRAFT, name_en=f"Graph {index}", name_zh_hans=f"图 {index}",
+                             summary_en="Summary.", summary_zh_hans="摘要。")  # fmt: skip
+    ProfileTopic.objects.create(profile=profile, name="payments", position=0)
+    ProfileTopic.objects.create(profile=profile, name="clearing", position=1)
+    ProfileEvidenceFactory(profile=profile, evidence=later, position=0)
+    ProfileEvidenceFactory(profile=profile, evidence=earlier, position=1)
+    claim = ClaimFactory(profile=profile, text_en="A claim.", text_zh_hans="一个论断。")
+    ClaimEvidenceFactory(claim=claim, evidence=later, position=0)
+    ClaimEvidenceFactory(claim=claim, evidence=earlier, position=1)
+    ClaimFactory(profile=profile, text_en="A claim without sources.", position=1)
+    event = TimelineEventFactory(profile=profile, title_en="Founded", text_en="Founded.")
+    event.evidence.set([later, undated, earlier])
+    TimelineEventFactory(profile=profile, title_en="Nothing cited", position=1)
+    watchpoint = WatchpointFactory(profile=profile, text_en="Watch the filing.", review_by=today)
+    watchpoint.triggered_by.set([later, earlier])
+    BriefingFactory(profile=profile, title_en="Briefing", body_en="Body.")
+    relationship = RelationshipFactory(source=profile, target=ProfileFactory(name_en=f"Target {index}"), note_en="See.")
+    relationship.evidence.set([undated, later])
+    FaqEntryFactory(profile=profile, question_en="Why?", answer_en="Because.", question_zh_hans="为什么？")
+    return profile
+
+
+def recorded(revision):
+    return {
+        (v.content_type_id, v.object_id): v
+        for v in Version.objects.filter(revision=revision).select_related("content_type")
+    }
+
+
+def test_revisions_written_in_bulk_hold_exactly_what_reversion_records():
+    profiles = [full_graph(0), full_graph(1)]
+    with reversion.create_revision(manage_manually=True):
+        for profile in profiles:
+            history.capture_profile(profile)
+    by_reversion = Revision.objects.latest("pk")
+
+    editor = user_with_role("editor")
+    bulk = history.capture_profiles([p.pk for p in profiles], actor=editor, comment="Imported")
+
+    expected, written = recorded(by_reversion), recorded(bulk)
+    assert written.keys() == expected.keys()
+    assert {v.content_type.model for v in written.values()} >= {
+        "profile", "profiletopic", "profileevidence", "claim", "claimevidence", "timelineevent", "watchpoint",
+        "briefing", "relationship", "faqentry",
+    }  # fmt: skip
+    for key, version in written.items():
+        assert json.loads(version.serialized_data) == json.loads(expected[key].serialized_data), key
+        assert version.serialized_data == expected[key].serialized_data  # the very text, keys in order too
+        assert (version.db, version.format, version.object_repr) == (
+            expected[key].db, expected[key].format, expected[key].object_repr,
+        )  # fmt: skip
+    cited = profiles[0].timeline_events.first()
+    event = written[(ContentType.objects.get_for_model(TimelineEvent).id, str(cited.pk))]
+    assert event.field_dict["evidence"] == list(cited.evidence.values_list("pk", flat=True))  # Meta.ordering, then pk
+    assert len(event.field_dict["evidence"]) == 3
+    assert (bulk.user, bulk.comment) == (editor, "Imported")
+
+    for profile in profiles:
+        assert diff_snapshots(current_snapshot(profile), revision_snapshot(bulk, profile.pk)).is_empty
+
+
+def test_a_revision_written_in_bulk_restores():
+    profile = full_graph()
+    revision = history.capture_profiles([profile.pk], comment="Imported")
+    Profile.objects.filter(pk=profile.pk).update(summary_en="Changed since.")
+    profile.watchpoints.all().delete()
+    profile.faq_entries.all().delete()
+    TimelineEvent.objects.filter(profile=profile).first().evidence.clear()
+    version = Version.objects.get_for_object(profile).get(revision=revision)
+
+    current = Profile.objects.get(pk=profile.pk)
+    result = restore_version(current, version, actor=None, expected_version=current.version)
+    restored = Profile.objects.get(pk=profile.pk)
+    assert result.skipped == 0
+    assert restored.summary_en == "Summary."
+    assert list(restored.watchpoints.get().triggered_by.order_by("pk").values_list("title_en", flat=True)) == [
+        "Later 0", "Earlier 0",
+    ]  # fmt: skip
+    assert restored.faq_entries.get().question_zh_hans == "为什么？"
+    first = TimelineEvent.objects.filter(profile=profile).first()
+    assert set(first.evidence.values_list("title_en", flat=True)) == {"Earlier 0", "Later 0", "Undated 0"}
+    diff = diff_snapshots(revision_snapshot(revision, profile.pk), current_snapshot(restored))
+    assert {change.label for change in diff.fields} <= {"Score", "Computed score"}  # recomputed by the restore
+
+
+def test_revisions_written_in_bulk_take_the_same_queries_for_one_profile_as_for_ten(django_assert_num_queries):
+    one = [full_graph(0).pk]
+    ten = [full_graph(index).pk for index in range(1, 11)]
+    ContentType.objects.clear_cache()
+    history.capture_profiles(one)  # content types cached, as they are after the first batch
+    # a savepoint, a query a model of the graph (10) and a many-to-many field (3), the revision, its versions
+    with django_assert_num_queries(17) as first:
+        history.capture_profiles(one)
+    with django_assert_num_queries(len(first.captured_queries)):
+        history.capture_profiles(ten)
+    assert Version.objects.filter(revision=Revision.objects.latest("pk")).count() == len(
+        recorded(Revision.objects.latest("pk"))
+    )
+
+
+def test_no_revision_is_written_for_profiles_that_do_not_exist():
+    assert history.capture_profiles([]) is None
+    assert history.capture_profiles([987654]) is None
+    assert not Revision.objects.exists()

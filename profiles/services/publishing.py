@@ -109,7 +109,8 @@ def apply_statuses(wanted, *, note, actor=None):
 
     The same record as one by one — a transition each (with its public snapshot when it
     publishes), a revision, an audit event in or out of publication — written in a few
-    queries per batch: the snapshots come from the export's batched graphs. The caller
+    queries per batch: the snapshots come from the export's batched graphs, the revision
+    (one for the batch, as before) is written in bulk (`history.capture_profiles`). The caller
     enters the profiles in the changes feed itself. Returns [(profile, from, to)].
     """
     moves = []
@@ -138,9 +139,7 @@ def apply_statuses(wanted, *, note, actor=None):
         ["status", "updated_at", "version", "published_at", "last_reviewed_at"],
     )
     audit.publications([move for move in moves if PUBLISHED in move[1:]], actor=actor)
-    with history.versioned(actor=actor, comment=note, manual=True):
-        for profile, _before, _after in moves:
-            history.capture_profile(profile)
+    history.capture_profiles([profile.pk for profile, _before, _after in moves], actor=actor, comment=note)
     return moves
 
 
