@@ -172,7 +172,8 @@ def capture_profiles(profile_ids, *, actor=None, comment=""):
     )
     for version in versions:
         version.revision = revision
-    Version.objects.bulk_create(versions)
+    # In slices: a batch's versions run to tens of thousands, past what one statement may bind.
+    Version.objects.bulk_create(versions, batch_size=5000)
     return revision
 
 
