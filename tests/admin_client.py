@@ -1,13 +1,5 @@
 """Helpers for driving the admin's forms in tests: post back what a page shows, with changes."""
 
-from profiles.accounts.roles import assign_role
-
-from tests.factories import UserFactory
-
-
-def user_with_role(role, **kwargs):
-    return assign_role(UserFactory(**kwargs), role)
-
 
 def _field_values(bound_field):
     """What a browser submits for one bound field, as a list of strings ([] when nothing)."""

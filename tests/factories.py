@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from profiles import models
+from profiles.accounts.roles import assign_role
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -20,6 +21,11 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 class StaffFactory(UserFactory):
     is_staff = True
+
+
+def user_with_role(role, **kwargs):
+    """A user holding one of the registry's roles ("analyst", "editor", "member")."""
+    return assign_role(UserFactory(**kwargs), role)
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

@@ -21,7 +21,7 @@ from profiles.models import (
 )
 from profiles.accounts.roles import assign_role
 
-from tests.admin_client import add_inline_row, change_form_data, change_url, form_errors, post_change, user_with_role
+from tests.admin_client import add_inline_row, change_form_data, change_url, form_errors, post_change
 from tests.factories import (
     ClaimEvidenceFactory,
     ClaimFactory,
@@ -36,43 +36,20 @@ pytestmark = pytest.mark.django_db
 STALE_MESSAGE = "Someone else saved this profile since you opened it"
 
 
-@pytest.fixture
-def analyst():
-    return user_with_role("analyst")
-
-
-@pytest.fixture
-def editor():
-    return user_with_role("editor")
-
-
-@pytest.fixture
-def analyst_client(client, analyst):
-    client.force_login(analyst)
-    return client
-
-
-@pytest.fixture
-def draft():
-    profile = ProfileFactory(status=ProfileStatus.DRAFT, summary_en="First summary.")
-    ClaimFactory(profile=profile, text_en="A public claim.")
-    return profile
-
-
 # Who gets in ---------------------------------------------------------------------------
 
 
-def test_anonymous_visitors_are_sent_to_the_admin_login(client, draft):
-    for url in ("/admin/", "/admin/profiles/profile/", change_url(draft)):
+def test_anonymous_visitors_are_sent_to_the_admin_login(client, draft_profile):
+    for url in ("/admin/", "/admin/profiles/profile/", change_url(draft_profile)):
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith("/admin/login/")
 
 
-def test_members_get_no_admin_access(client, draft):
+def test_members_get_no_admin_access(client, draft_profile):
     member = MembershipFactory(user=UserFactory()).user
     client.force_login(member)
-    for url in ("/admin/", "/admin/profiles/profile/", change_url(draft), "/admin/profiles/confidenceband/"):
+    for url in ("/admin/", "/admin/profiles/profile/", change_url(draft_profile), "/admin/profiles/confidenceband/"):
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith("/admin/login/")
@@ -86,8 +63,8 @@ def test_a_member_cannot_log_in_to_the_admin(client):
     assert client.get("/admin/").status_code == 302
 
 
-def test_analysts_and_editors_get_the_branded_desk(client, analyst, editor):
-    for user in (analyst, editor):
+def test_analysts_and_editors_get_the_branded_desk(client, analyst_user, editor_user):
+    for user in (analyst_user, editor_user):
         client.force_login(user)
         response = client.get("/admin/")
         assert response.status_code == 200
@@ -124,33 +101,33 @@ def test_an_analyst_adds_a_profile_with_a_claim_in_both_languages(analyst_client
     assert (last.slug, last.action, last.public_before, last.public_after) == ("new-registry", "created", False, False)
 
 
-def test_every_save_raises_the_version_sets_updated_at_recomputes_and_records_a_change(analyst_client, draft):
-    before = Profile.objects.get(pk=draft.pk)
+def test_every_save_raises_the_version_sets_updated_at_recomputes_and_records_a_change(analyst_client, draft_profile):
+    before = Profile.objects.get(pk=draft_profile.pk)
     changes_before = ProfileChange.objects.count()
-    response = post_change(analyst_client, change_url(draft), score_override="0.42", override_reason="Analyst view.")
+    response = post_change(analyst_client, change_url(draft_profile), score_override="0.42", override_reason="Analyst view.")
     assert response.status_code == 302, form_errors(response)
-    draft.refresh_from_db()
-    assert draft.version > before.version
-    assert draft.updated_at > before.updated_at
-    assert draft.score == Decimal("0.42")  # recomputed: the override is the effective score
-    assert draft.explanation["override"] == "0.42"
+    draft_profile.refresh_from_db()
+    assert draft_profile.version > before.version
+    assert draft_profile.updated_at > before.updated_at
+    assert draft_profile.score == Decimal("0.42")  # recomputed: the override is the effective score
+    assert draft_profile.explanation["override"] == "0.42"
     assert ProfileChange.objects.count() == changes_before + 1
     assert ProfileChange.objects.last().action == ChangeAction.UPDATED
 
 
-def test_the_form_carries_the_version_it_was_loaded_with(analyst_client, draft):
-    response = analyst_client.get(change_url(draft))
-    assert f'name="loaded_version" value="{draft.version}"' in response.content.decode()
+def test_the_form_carries_the_version_it_was_loaded_with(analyst_client, draft_profile):
+    response = analyst_client.get(change_url(draft_profile))
+    assert f'name="loaded_version" value="{draft_profile.version}"' in response.content.decode()
 
 
-def test_status_cannot_be_changed_through_the_form(analyst_client, draft):
-    url = change_url(draft)
+def test_status_cannot_be_changed_through_the_form(analyst_client, draft_profile):
+    url = change_url(draft_profile)
     data = change_form_data(analyst_client.get(url), status="published", summary_en="Changed.")
     response = analyst_client.post(url, data)
     assert response.status_code == 302, form_errors(response)
-    draft.refresh_from_db()
-    assert draft.summary_en == "Changed."
-    assert draft.status == ProfileStatus.DRAFT
+    draft_profile.refresh_from_db()
+    assert draft_profile.summary_en == "Changed."
+    assert draft_profile.status == ProfileStatus.DRAFT
     assert "status" not in analyst_client.get(url).context["adminform"].form.fields
 
 
@@ -172,13 +149,13 @@ def test_computed_score_grade_and_explanation_show_read_only_beside_the_override
 # No lost updates ------------------------------------------------------------------------
 
 
-def test_a_save_based_on_an_older_version_is_refused_and_the_other_edit_stays(client, analyst, editor, draft):
-    url = change_url(draft)
-    client.force_login(analyst)
+def test_a_save_based_on_an_older_version_is_refused_and_the_other_edit_stays(client, analyst_user, editor_user, draft_profile):
+    url = change_url(draft_profile)
+    client.force_login(analyst_user)
     stale_page = client.get(url)  # the analyst opens the profile…
 
     other = type(client)()
-    other.force_login(editor)
+    other.force_login(editor_user)
     assert post_change(other, url, summary_en="The editor's summary.").status_code == 302  # …an editor saves first
 
     data = change_form_data(stale_page, summary_en="The analyst's summary.")
@@ -186,49 +163,49 @@ def test_a_save_based_on_an_older_version_is_refused_and_the_other_edit_stays(cl
     assert response.status_code == 200
     assert STALE_MESSAGE in response.content.decode()
     assert any(STALE_MESSAGE in error for error in response.context["adminform"].form.non_field_errors())
-    draft.refresh_from_db()
-    assert draft.summary_en == "The editor's summary."
+    draft_profile.refresh_from_db()
+    assert draft_profile.summary_en == "The editor's summary."
 
 
-def test_a_stale_save_of_inlines_only_is_refused_too(client, analyst, editor, draft):
-    url = change_url(draft)
-    client.force_login(analyst)
+def test_a_stale_save_of_inlines_only_is_refused_too(client, analyst_user, editor_user, draft_profile):
+    url = change_url(draft_profile)
+    client.force_login(analyst_user)
     stale_page = client.get(url)
     other = type(client)()
-    other.force_login(editor)
+    other.force_login(editor_user)
     assert post_change(other, url, summary_en="Edited meanwhile.").status_code == 302
 
     data = change_form_data(stale_page, **{"claims-0-text_en": "Rewritten claim."})
     response = client.post(url, data)
     assert STALE_MESSAGE in response.content.decode()
-    assert Claim.objects.get(profile=draft).text_en == "A public claim."
+    assert Claim.objects.get(profile=draft_profile).text_en == "A public claim."
 
 
-def test_a_save_without_a_version_is_refused(analyst_client, draft):
-    url = change_url(draft)
+def test_a_save_without_a_version_is_refused(analyst_client, draft_profile):
+    url = change_url(draft_profile)
     data = change_form_data(analyst_client.get(url), loaded_version=None, summary_en="No version.")
     response = analyst_client.post(url, data)
     assert STALE_MESSAGE in response.content.decode()
-    draft.refresh_from_db()
-    assert draft.summary_en == "First summary."
+    draft_profile.refresh_from_db()
+    assert draft_profile.summary_en == "First summary."
 
 
-def test_the_whole_save_is_atomic_an_invalid_inline_saves_nothing(analyst_client, draft):
-    url = change_url(draft)
-    version = Profile.objects.get(pk=draft.pk).version
+def test_the_whole_save_is_atomic_an_invalid_inline_saves_nothing(analyst_client, draft_profile):
+    url = change_url(draft_profile)
+    version = Profile.objects.get(pk=draft_profile.pk).version
     data = change_form_data(analyst_client.get(url), summary_en="Should not be saved.")
     add_inline_row(data, "watchpoints", text_en="Watch this.", kind="other", status="open", visibility="public",
                    position="0", review_by=(date.today() - timedelta(days=3)).isoformat())  # fmt: skip
     response = analyst_client.post(url, data)
     assert response.status_code == 200
-    draft.refresh_from_db()
-    assert (draft.summary_en, draft.version) == ("First summary.", version)
-    assert not draft.watchpoints.exists()
+    draft_profile.refresh_from_db()
+    assert (draft_profile.summary_en, draft_profile.version) == ("First summary.", version)
+    assert not draft_profile.watchpoints.exists()
 
 
-def test_saving_a_claim_on_its_own_page_is_an_edit_of_its_profile(analyst_client, draft):
-    claim = draft.claims.get()
-    version = Profile.objects.get(pk=draft.pk).version
+def test_saving_a_claim_on_its_own_page_is_an_edit_of_its_profile(analyst_client, draft_profile):
+    claim = draft_profile.claims.get()
+    version = Profile.objects.get(pk=draft_profile.pk).version
     url = f"/admin/profiles/claim/{claim.pk}/change/"
     evidence = EvidenceFactory()
     data = change_form_data(analyst_client.get(url))
@@ -236,23 +213,23 @@ def test_saving_a_claim_on_its_own_page_is_an_edit_of_its_profile(analyst_client
                    note_zh_hans="依据。", position="0")  # fmt: skip
     response = analyst_client.post(url, data)
     assert response.status_code == 302, form_errors(response)
-    assert response["Location"] == change_url(draft)  # back to the profile
+    assert response["Location"] == change_url(draft_profile)  # back to the profile
     link = claim.evidence_links.get()
     assert (link.evidence, link.note_en, link.note_zh_hans) == (evidence, "Basis.", "依据。")
-    draft.refresh_from_db()
-    assert draft.version > version
+    draft_profile.refresh_from_db()
+    assert draft_profile.version > version
     claim.refresh_from_db()
     assert claim.score == Decimal("0.80")
 
 
-def test_a_stale_claim_page_is_refused(client, analyst, editor, draft):
-    claim = draft.claims.get()
+def test_a_stale_claim_page_is_refused(client, analyst_user, editor_user, draft_profile):
+    claim = draft_profile.claims.get()
     url = f"/admin/profiles/claim/{claim.pk}/change/"
-    client.force_login(analyst)
+    client.force_login(analyst_user)
     stale_page = client.get(url)
     other = type(client)()
-    other.force_login(editor)
-    assert post_change(other, change_url(draft), summary_en="Meanwhile.").status_code == 302
+    other.force_login(editor_user)
+    assert post_change(other, change_url(draft_profile), summary_en="Meanwhile.").status_code == 302
     response = client.post(url, change_form_data(stale_page, text_en="Overwritten?"))
     assert STALE_MESSAGE in response.content.decode()
     claim.refresh_from_db()
@@ -317,7 +294,7 @@ def test_profiles_filter_by_pending_evidence(analyst_client):
     assert _listed(analyst_client, "?pending_evidence=no") == {"clean"}
 
 
-def test_evidence_and_related_profiles_are_found_by_autocomplete(analyst_client, draft):
+def test_evidence_and_related_profiles_are_found_by_autocomplete(analyst_client, draft_profile):
     EvidenceFactory(title_en="Annual report 2025", publisher="Registry Inc")
     response = analyst_client.get(
         "/admin/autocomplete/",
@@ -326,9 +303,9 @@ def test_evidence_and_related_profiles_are_found_by_autocomplete(analyst_client,
     assert [result["text"] for result in response.json()["results"]] == ["Annual report 2025"]
     response = analyst_client.get(
         "/admin/autocomplete/",
-        {"term": draft.name_en, "app_label": "profiles", "model_name": "relationship", "field_name": "target"},
+        {"term": draft_profile.name_en, "app_label": "profiles", "model_name": "relationship", "field_name": "target"},
     )
-    assert [result["id"] for result in response.json()["results"]] == [str(draft.pk)]
+    assert [result["id"] for result in response.json()["results"]] == [str(draft_profile.pk)]
 
 
 def _queries(client, url):
@@ -364,22 +341,22 @@ def test_every_demo_profile_saves_unchanged_through_the_desk(analyst_client):
         assert response.status_code == 302, (profile.slug, form_errors(response))
 
 
-def test_a_text_in_chinese_only_is_enough(analyst_client, draft):
-    response = post_change(analyst_client, change_url(draft), **{"claims-0-text_en": "", "claims-0-text_zh_hans": "仅中文。"})
+def test_a_text_in_chinese_only_is_enough(analyst_client, draft_profile):
+    response = post_change(analyst_client, change_url(draft_profile), **{"claims-0-text_en": "", "claims-0-text_zh_hans": "仅中文。"})
     assert response.status_code == 302, form_errors(response)
-    assert draft.claims.get().text == "仅中文。"
+    assert draft_profile.claims.get().text == "仅中文。"
 
 
-def test_a_required_text_in_neither_language_is_refused_next_to_the_english_field(analyst_client, draft):
-    response = post_change(analyst_client, change_url(draft), **{"claims-0-text_en": "", "claims-0-text_zh_hans": ""})
+def test_a_required_text_in_neither_language_is_refused_next_to_the_english_field(analyst_client, draft_profile):
+    response = post_change(analyst_client, change_url(draft_profile), **{"claims-0-text_en": "", "claims-0-text_zh_hans": ""})
     assert response.status_code == 200
     assert form_errors(response)["claims-0-text_en"] == ["Fill this in, in English or Simplified Chinese (or both)."]
-    assert draft.claims.get().text_en == "A public claim."
+    assert draft_profile.claims.get().text_en == "A public claim."
 
 
-def test_an_editor_deletes_a_profile_and_the_changes_feed_keeps_a_tombstone(client, editor):
+def test_an_editor_deletes_a_profile_and_the_changes_feed_keeps_a_tombstone(client, editor_user):
     profile = ProfileFactory(slug="going-away")
-    client.force_login(editor)
+    client.force_login(editor_user)
     response = client.post(f"/admin/profiles/profile/{profile.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert not Profile.objects.filter(slug="going-away").exists()
@@ -387,6 +364,6 @@ def test_an_editor_deletes_a_profile_and_the_changes_feed_keeps_a_tombstone(clie
     assert (last.slug, last.action, last.public_before, last.public_after) == ("going-away", "deleted", True, False)
 
 
-def test_analysts_cannot_delete_profiles(analyst_client, draft):
-    assert analyst_client.post(f"/admin/profiles/profile/{draft.pk}/delete/", {"post": "yes"}).status_code == 403
-    assert Profile.objects.filter(pk=draft.pk).exists()
+def test_analysts_cannot_delete_profiles(analyst_client, draft_profile):
+    assert analyst_client.post(f"/admin/profiles/profile/{draft_profile.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Profile.objects.filter(pk=draft_profile.pk).exists()

@@ -7,8 +7,7 @@ import pytest
 from profiles.models import ConfidenceBand
 from profiles.selectors.bands import current_bands
 
-from tests.admin_client import user_with_role
-from tests.factories import ClaimEvidenceFactory, ClaimFactory, EvidenceFactory
+from tests.factories import ClaimEvidenceFactory, ClaimFactory, EvidenceFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
 URL = "/admin/profiles/confidenceband/"
@@ -30,18 +29,6 @@ def table_data(client, **changes):
 
 def stored_table():
     return [(str(b.lower), str(b.upper), b.grade, b.label) for b in current_bands()]
-
-
-@pytest.fixture
-def editor_client(client):
-    client.force_login(user_with_role("editor"))
-    return client
-
-
-@pytest.fixture
-def analyst_client(client):
-    client.force_login(user_with_role("analyst"))
-    return client
 
 
 def test_analysts_see_the_band_table_read_only(analyst_client):

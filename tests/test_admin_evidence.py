@@ -7,8 +7,7 @@ from reversion.models import Version
 
 from profiles.models import EvidenceRecord, ProfileChange, ReviewStatus
 
-from tests.admin_client import user_with_role
-from tests.factories import ClaimEvidenceFactory, ClaimFactory, EvidenceFactory, ProfileFactory
+from tests.factories import ClaimEvidenceFactory, ClaimFactory, EvidenceFactory, ProfileFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
 URL = "/admin/profiles/evidencerecord/"

@@ -7,8 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from profiles.services import history
 from profiles.models import EvidenceRecord, ReviewStatus
 
-from tests.admin_client import change_form_data, form_errors, user_with_role
-from tests.factories import EvidenceFactory
+from tests.admin_client import change_form_data, form_errors
+from tests.factories import EvidenceFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
 URL = "/admin/profiles/evidencerecord/"

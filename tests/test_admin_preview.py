@@ -4,7 +4,7 @@ import pytest
 
 from profiles.models import ProfileStatus, Visibility
 
-from tests.admin_client import change_url, user_with_role
+from tests.admin_client import change_url
 from tests.factories import BriefingFactory, ClaimFactory, MembershipFactory, ProfileFactory, TimelineEventFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,14 +26,8 @@ def preview_url(profile, audience):
     return f"/admin/profiles/profile/{profile.pk}/preview/{audience}/"
 
 
-@pytest.fixture
-def staff_client(client):
-    client.force_login(user_with_role("analyst"))
-    return client
-
-
-def test_a_draft_previewed_as_an_anonymous_reader_shows_only_what_readers_would_see(staff_client, draft):
-    response = staff_client.get(preview_url(draft, "anonymous"))
+def test_a_draft_previewed_as_an_anonymous_reader_shows_only_what_readers_would_see(analyst_client, draft):
+    response = analyst_client.get(preview_url(draft, "anonymous"))
     assert response.status_code == 200
     page = response.content.decode()
     assert "PUBLIC-CLAIM-MARKER" in page and "Draft Exchange" in page
@@ -43,20 +37,20 @@ def test_a_draft_previewed_as_an_anonymous_reader_shows_only_what_readers_would_
     assert "Log in to unlock the full profile briefing" in page
 
 
-def test_a_draft_previewed_as_a_member_shows_the_members_items_and_briefing(staff_client, draft):
-    page = staff_client.get(preview_url(draft, "member")).content.decode()
+def test_a_draft_previewed_as_a_member_shows_the_members_items_and_briefing(analyst_client, draft):
+    page = analyst_client.get(preview_url(draft, "member")).content.decode()
     assert "PUBLIC-CLAIM-MARKER" in page and "MEMBERS-CLAIM-MARKER" in page and "BRIEFING-MARKER" in page
     assert "INTERNAL-CLAIM-MARKER" not in page and "INTERNAL-EVENT-MARKER" not in page
 
 
 @pytest.mark.parametrize("status", [ProfileStatus.IN_REVIEW, ProfileStatus.PUBLISHED, ProfileStatus.ARCHIVED])
-def test_a_profile_in_any_status_can_be_previewed(staff_client, status):
+def test_a_profile_in_any_status_can_be_previewed(analyst_client, status):
     profile = ProfileFactory(status=status)
-    assert staff_client.get(preview_url(profile, "anonymous")).status_code == 200
+    assert analyst_client.get(preview_url(profile, "anonymous")).status_code == 200
 
 
-def test_the_preview_is_the_real_page_with_a_banner_never_indexed_or_cached(staff_client, draft):
-    response = staff_client.get(preview_url(draft, "anonymous"))
+def test_the_preview_is_the_real_page_with_a_banner_never_indexed_or_cached(analyst_client, draft):
+    response = analyst_client.get(preview_url(draft, "anonymous"))
     page = response.content.decode()
     assert [t.name for t in response.templates][:2] == ["profiles/preview.html", "profiles/profile_detail.html"]
     assert 'class="preview-banner"' in page and "This is how an anonymous reader would see this profile" in page
@@ -66,20 +60,20 @@ def test_the_preview_is_the_real_page_with_a_banner_never_indexed_or_cached(staf
     assert 'application/ld+json' not in page
 
 
-def test_the_preview_can_be_read_in_chinese(staff_client, draft):
+def test_the_preview_can_be_read_in_chinese(analyst_client, draft):
     draft.name_zh_hans = "草稿交易所"
     draft.save()
-    page = staff_client.get(preview_url(draft, "anonymous"), {"lang": "zh-hans"}).content.decode()
+    page = analyst_client.get(preview_url(draft, "anonymous"), {"lang": "zh-hans"}).content.decode()
     assert '<html lang="zh-hans">' in page and "草稿交易所" in page
 
 
-def test_the_change_page_links_to_both_previews(staff_client, draft):
-    page = staff_client.get(change_url(draft)).content.decode()
+def test_the_change_page_links_to_both_previews(analyst_client, draft):
+    page = analyst_client.get(change_url(draft)).content.decode()
     assert preview_url(draft, "anonymous") in page and preview_url(draft, "member") in page
 
 
-def test_an_unknown_audience_is_not_found(staff_client, draft):
-    assert staff_client.get(preview_url(draft, "staff")).status_code == 404
+def test_an_unknown_audience_is_not_found(analyst_client, draft):
+    assert analyst_client.get(preview_url(draft, "staff")).status_code == 404
 
 
 @pytest.mark.parametrize("who", ["anonymous", "member"])

@@ -21,7 +21,7 @@ from profiles.models import (
     Watchpoint,
 )
 
-from tests.admin_client import messages_of, user_with_role
+from tests.admin_client import messages_of
 from tests.factories import (
     BriefingFactory,
     ClaimEvidenceFactory,
@@ -33,6 +33,7 @@ from tests.factories import (
     RelationshipFactory,
     TimelineEventFactory,
     WatchpointFactory,
+    user_with_role,
 )
 
 pytestmark = pytest.mark.django_db
@@ -41,17 +42,6 @@ LIST = "/admin/profiles/profile/recover/"
 
 def recover_url(version):
     return f"{LIST}{version.pk}/"
-
-
-@pytest.fixture
-def editor():
-    return user_with_role("editor", username="eve")
-
-
-@pytest.fixture
-def editor_client(client, editor):
-    client.force_login(editor)
-    return client
 
 
 @pytest.fixture
@@ -130,13 +120,13 @@ def test_recovering_brings_back_the_whole_graph(editor_client, graph):
     assert any("is recovered" in m for m in messages_of(editor_client.get(response["Location"])))
 
 
-def test_a_recovered_published_profile_is_served_again(client, editor, graph):
-    client.force_login(editor)
+def test_a_recovered_published_profile_is_served_again(client, editor_user, graph):
+    client.force_login(editor_user)
     version = delete_in_desk(client, graph)
     client.logout()
     cache.clear()
     assert client.get("/en/profiles/exchange/").status_code == 404
-    client.force_login(editor)
+    client.force_login(editor_user)
     client.post(recover_url(version))
     client.logout()
     page = client.get("/en/profiles/exchange/")
@@ -180,8 +170,8 @@ def test_an_unknown_version_is_not_found(editor_client, graph):
     assert editor_client.post(f"{LIST}999999/").status_code == 404
 
 
-def test_an_analyst_sees_the_list_but_cannot_recover(client, editor, graph):
-    client.force_login(editor)
+def test_an_analyst_sees_the_list_but_cannot_recover(client, editor_user, graph):
+    client.force_login(editor_user)
     version = delete_in_desk(client, graph)
     client.force_login(user_with_role("analyst"))
     page = client.get(LIST)
@@ -191,8 +181,8 @@ def test_an_analyst_sees_the_list_but_cannot_recover(client, editor, graph):
     assert not Profile.objects.filter(pk=graph.pk).exists()
 
 
-def test_anonymous_readers_are_sent_to_sign_in(client, editor, graph):
-    client.force_login(editor)
+def test_anonymous_readers_are_sent_to_sign_in(client, editor_user, graph):
+    client.force_login(editor_user)
     version = delete_in_desk(client, graph)
     client.logout()
     for response in (client.get(LIST), client.post(recover_url(version))):

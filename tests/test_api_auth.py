@@ -16,10 +16,10 @@ from profiles.admin.tokens import ApiTokenAdmin
 from profiles.models import ApiToken, ProfileStatus
 from profiles.accounts.tokens import create_token, revoke_token
 
-from tests.factories import ProfileFactory, StaffFactory, UserFactory
-from tests.test_api_support import API, client_with_token, error_of, fresh_throttle_counts, user_with_role  # noqa: F401
+from tests.api_support import API, client_with_token, error_of
+from tests.factories import ProfileFactory, StaffFactory, UserFactory, user_with_role
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_rate_limits")]
 
 
 # --- Tokens ---------------------------------------------------------------------------------

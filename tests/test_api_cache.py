@@ -22,12 +22,11 @@ from profiles.services.changes import change_entry, record_changes
 from profiles.services import editing
 from profiles.models import ChangeAction, Profile, ProfileStatus
 
+from tests.api_support import API, client_with_token, error_of, token_client
 from tests.factories import ClaimFactory, MembershipFactory, ProfileFactory, StaffFactory
-from tests.test_api_leaks import api_crawl
-from tests.test_api_support import API, client_with_token, error_of, fresh_throttle_counts, token_client  # noqa: F401
-from tests.test_leaks import INTERNAL, MEMBERS, everything_of, planted_registry  # noqa: F401 (fixture)
+from tests.planted import INTERNAL, MEMBERS, api_crawl, everything_of
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_rate_limits")]
 
 READS = [
     "/",
@@ -43,11 +42,6 @@ READS = [
 
 
 @pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
-@pytest.fixture
 def profile(committed):
     with committed():
         ensure_band_table()
@@ -60,7 +54,7 @@ def profile(committed):
 
 @pytest.fixture
 def registry(request, committed):
-    """The planted registry of tests/test_leaks.py, committed, every profile in the changes feed."""
+    """The planted registry (tests/planted.py), committed, every profile in the changes feed."""
     with committed():
         public = request.getfixturevalue("planted_registry")
         record_changes(

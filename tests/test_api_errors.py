@@ -4,12 +4,12 @@ import json
 
 import pytest
 
-
-from tests.factories import ProfileFactory
-from tests.test_api_support import API, analyst, anonymous, error_of, fresh_throttle_counts  # noqa: F401
 from profiles.services.band_table import ensure_band_table
 
-pytestmark = pytest.mark.django_db
+from tests.api_support import API, error_of
+from tests.factories import ProfileFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_rate_limits")]
 
 
 @pytest.fixture(autouse=True)
@@ -23,36 +23,36 @@ def registry():
              "/api/v1/profiles/known/timeline/99999999999999999999999/", "/api/v1/profiles/known/nothing/",
              "/api/v1/profiles", "/api/v1/profiles/%00/", "/api/v1/profiles/" + "a" * 5000 + "/"],
 )  # fmt: skip
-def test_unknown_addresses_are_json_404s(anonymous, path):
-    response = anonymous.get(path)
+def test_unknown_addresses_are_json_404s(anonymous_api, path):
+    response = anonymous_api.get(path)
     assert response.status_code == 404
     assert response["Content-Type"].startswith("application/json")
     assert error_of(response)["code"] == "not_found"
 
 
-def test_a_method_an_endpoint_lacks_is_a_405(anonymous, analyst):
-    for client in (anonymous, analyst):
+def test_a_method_an_endpoint_lacks_is_a_405(anonymous_api, analyst_api):
+    for client in (anonymous_api, analyst_api):
         response = client.put(f"{API}/profiles/known/", {}, format="json")
         assert response.status_code == 405
         assert error_of(response)["code"] == "method_not_allowed"
-    assert analyst.delete(f"{API}/confidence-bands/").status_code == 405
+    assert analyst_api.delete(f"{API}/confidence-bands/").status_code == 405
 
 
-def test_a_body_that_is_not_json_is_a_415(analyst):
-    response = analyst.post(f"{API}/profiles/", "slug=x", content_type="application/x-www-form-urlencoded")
+def test_a_body_that_is_not_json_is_a_415(analyst_api):
+    response = analyst_api.post(f"{API}/profiles/", "slug=x", content_type="application/x-www-form-urlencoded")
     assert response.status_code == 415
     assert error_of(response)["code"] == "unsupported_media_type"
 
 
-def test_an_unacceptable_accept_header_is_a_406_in_json(anonymous):
-    response = anonymous.get(f"{API}/profiles/", HTTP_ACCEPT="text/html")
+def test_an_unacceptable_accept_header_is_a_406_in_json(anonymous_api):
+    response = anonymous_api.get(f"{API}/profiles/", HTTP_ACCEPT="text/html")
     assert response.status_code == 406
     assert error_of(response)["code"] == "not_acceptable"
 
 
-def test_a_body_over_the_size_limit_is_a_413(analyst, settings):
+def test_a_body_over_the_size_limit_is_a_413(analyst_api, settings):
     settings.API_MAX_REQUEST_BYTES = 1000
-    response = analyst.post(f"{API}/profiles/import", json.dumps({"x": "y" * 2000}), content_type="application/json")
+    response = analyst_api.post(f"{API}/profiles/import", json.dumps({"x": "y" * 2000}), content_type="application/json")
     assert response.status_code == 413
     assert error_of(response)["code"] == "request_too_large"
 
@@ -61,8 +61,8 @@ def test_a_body_over_the_size_limit_is_a_413(analyst, settings):
     "body",
     ['{"slug": ', "[1, 2", "nul\u0000", '{"slug": "a", "slug": 1e999999}', "9" * 5000, "\ufeff{}", "null", "[]", '"text"'],
 )
-def test_malformed_or_wrong_json_is_a_400(analyst, body):
-    response = analyst.post(f"{API}/profiles/", body, content_type="application/json")
+def test_malformed_or_wrong_json_is_a_400(analyst_api, body):
+    response = analyst_api.post(f"{API}/profiles/", body, content_type="application/json")
     assert response.status_code == 400, response.content
     assert error_of(response)["code"] in {"parse_error", "invalid"}
 
@@ -83,8 +83,8 @@ def test_malformed_or_wrong_json_is_a_400(analyst, body):
         {"slug": ["x"], "kind": "topic", "name": "N"},
     ],
 )
-def test_wrong_types_huge_numbers_and_nul_characters_are_400s(analyst, payload):
-    response = analyst.post(f"{API}/profiles/", payload, format="json")
+def test_wrong_types_huge_numbers_and_nul_characters_are_400s(analyst_api, payload):
+    response = analyst_api.post(f"{API}/profiles/", payload, format="json")
     assert response.status_code == 400, response.content
     assert error_of(response)["fields"]
 
@@ -104,8 +104,8 @@ def test_wrong_types_huge_numbers_and_nul_characters_are_400s(analyst, payload):
         ("faq", {"question": "x" * 501}),
     ],
 )
-def test_bad_part_input_is_a_400(analyst, part, payload):
-    response = analyst.post(f"{API}/profiles/known/{part}/", payload, format="json")
+def test_bad_part_input_is_a_400(analyst_api, part, payload):
+    response = analyst_api.post(f"{API}/profiles/known/{part}/", payload, format="json")
     assert response.status_code == 400, response.content
 
 
@@ -114,28 +114,28 @@ def test_bad_part_input_is_a_400(analyst, part, payload):
     ["q=%00", "region=a%00b", "updated_since=2026-02-30", "updated_since=%00", "cursor=%00", "lang=%00",
      "page_size=99999999999999999999", "ordering=%00", "kind=" + "x" * 10000, "q=" + "x" * 10000, "%00=1"],
 )  # fmt: skip
-def test_bad_query_parameters_are_400s_not_500s(anonymous, query):
-    response = anonymous.get(f"{API}/profiles/?{query}")
+def test_bad_query_parameters_are_400s_not_500s(anonymous_api, query):
+    response = anonymous_api.get(f"{API}/profiles/?{query}")
     assert response.status_code == 400, response.content
     error_of(response)
 
 
 @pytest.mark.parametrize("query", ["since=%00", "limit=0", "limit=x", "since=" + "A" * 5000, "lang=xx"])
-def test_bad_changes_parameters_are_400s(anonymous, query):
-    response = anonymous.get(f"{API}/changes/?{query}")
+def test_bad_changes_parameters_are_400s(anonymous_api, query):
+    response = anonymous_api.get(f"{API}/changes/?{query}")
     assert response.status_code == 400
     error_of(response)
 
 
-def test_patch_with_a_list_body_is_a_400_not_a_500(analyst):
-    etag = analyst.get(f"{API}/profiles/known/")["ETag"]
-    response = analyst.patch(f"{API}/profiles/known/", [1, 2], format="json", HTTP_IF_MATCH=etag)
+def test_patch_with_a_list_body_is_a_400_not_a_500(analyst_api):
+    etag = analyst_api.get(f"{API}/profiles/known/")["ETag"]
+    response = analyst_api.patch(f"{API}/profiles/known/", [1, 2], format="json", HTTP_IF_MATCH=etag)
     assert response.status_code == 400
     error_of(response)
 
 
-def test_validation_errors_name_nested_places(analyst):
-    response = analyst.post(
+def test_validation_errors_name_nested_places(analyst_api):
+    response = analyst_api.post(
         f"{API}/profiles/known/claims/",
         {"section": "function", "text": "x", "evidence": [{"evidence": 1}, {"evidence": "one", "stance": "maybe"}]},
         format="json",
@@ -148,8 +148,8 @@ def test_validation_errors_name_nested_places(analyst):
     "path", ["/api/v1/", "/api/v1/profiles/", "/api/v1/profiles/import", "/api/v1/profiles/known/",
              "/api/v1/profiles/known/claims/", "/api/v1/changes/", "/api/v1/confidence-bands/"],
 )  # fmt: skip
-def test_options_describes_the_endpoint(analyst, anonymous, path):
-    for client in (anonymous, analyst):
+def test_options_describes_the_endpoint(analyst_api, anonymous_api, path):
+    for client in (anonymous_api, analyst_api):
         response = client.options(path)
         assert response.status_code == 200
         assert response.json()["schema"].endswith("/api/schema/")

@@ -1,6 +1,6 @@
 """No gated text reaches an API caller whose audience may not see it.
 
-The registry of tests/test_leaks.py (a distinct marker in every members-only and
+The planted registry of tests/planted.py (a distinct marker in every members-only and
 internal field, in unverified and retracted claims, unreviewed evidence and
 unpublished profiles) is read through every API endpoint — list, detail, each
 part and each item, the changes feed, bands, searches for common words and for
@@ -17,51 +17,11 @@ from django.utils import timezone
 from profiles.services.changes import change_entry, record_changes
 from profiles.models import ChangeAction, Profile
 
+from tests.api_support import API, client_with_token, token_client
 from tests.factories import MembershipFactory
-from tests.test_api_support import API, client_with_token, fresh_throttle_counts, token_client  # noqa: F401
-from tests.test_leaks import INTERNAL, MEMBERS, SEARCH_WORDS, everything_of, planted_registry  # noqa: F401
+from tests.planted import INTERNAL, MEMBERS, api_crawl, everything_of
 
-pytestmark = pytest.mark.django_db
-
-PARTS = ("claims", "evidence", "timeline", "watchpoints", "relationships", "faq")
-SLUG_GUESSES = ["zqinternal-draft", "zqinternal-in-review", "zqinternal-archived", "public-exchange", "other-registry"]
-
-
-def api_crawl(client):
-    """Every API response reachable for this client; yields (url, response)."""
-    seen = set()
-
-    def fetch(url):
-        if url in seen:
-            return None
-        seen.add(url)
-        return client.get(url)
-
-    for lang in ("en", "zh-hans", "all"):
-        pages = [f"{API}/", f"{API}/confidence-bands/?lang={lang}", f"{API}/changes/?lang={lang}"]
-        pages += [f"{API}/profiles/?lang={lang}&q={word}" for word in SEARCH_WORDS + [MEMBERS, INTERNAL]]
-        pages += [f"{API}/profiles/?lang={lang}&ordering={o}&page_size=1" for o in ("slug", "-score")]
-        for url in pages:
-            response = fetch(url)
-            if response is not None:
-                yield url, response
-        listed = fetch(f"{API}/profiles/?lang={lang}")
-        yield f"{API}/profiles/?lang={lang}", listed
-        slugs = {row["slug"] for row in listed.json()["results"]} | set(SLUG_GUESSES)
-        for slug in sorted(slugs):
-            url = f"{API}/profiles/{slug}/?lang={lang}"
-            response = fetch(url)
-            yield url, response
-            if response.status_code != 200:
-                continue
-            for part in PARTS:
-                url = f"{API}/profiles/{slug}/{part}/?lang={lang}"
-                part_response = fetch(url)
-                yield url, part_response
-                for item in part_response.json()["results"]:
-                    url = f"{API}/profiles/{slug}/{part}/{item['id']}/?lang={lang}"
-                    yield url, fetch(url)
-    assert len(seen) > 60
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_rate_limits")]
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,7 @@ from profiles.services.band_table import ensure_band_table, replace_band_table
 from profiles.models import ProfileStatus, Visibility
 from profiles.services.scoring import recompute_scores
 
+from tests.api_support import API, client_with_token, token_client
 from tests.factories import (
     BriefingFactory,
     ClaimEvidenceFactory,
@@ -22,9 +23,8 @@ from tests.factories import (
     TimelineEventFactory,
     WatchpointFactory,
 )
-from tests.test_api_support import API, client_with_token, fresh_throttle_counts, token_client  # noqa: F401
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_rate_limits")]
 
 # The counts documented in docs/api.md, for anonymous callers with the band table in the
 # shared cache. A token adds one query (the token), a member one more (the membership);

@@ -3,9 +3,7 @@
 import pytest
 import yaml
 
-from tests.test_api_support import fresh_throttle_counts  # noqa: F401
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_rate_limits")]
 
 PATHS = [
     "/api/v1/", "/api/v1/profiles/", "/api/v1/profiles/import", "/api/v1/profiles/{slug}/",
@@ -107,7 +105,7 @@ def full_seed(seed_document):
 
 @pytest.mark.parametrize("lang", ["en", "all"])
 def test_every_key_of_the_responses_is_described_by_its_component(schema, full_seed, lang):
-    from tests.test_api_support import API, token_client
+    from tests.api_support import API, token_client
 
     staff, _user = token_client("analyst")  # staff see every part, the briefing and the explanation's claims
     schemas = schema["components"]["schemas"]

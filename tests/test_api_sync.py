@@ -5,21 +5,15 @@ import json
 import pytest
 from django.utils import timezone
 
-from profiles.services.band_table import ensure_band_table
 from profiles.services import editing
 from profiles.interchange.service import import_text
 from profiles.models import Profile, ProfileStatus
 from profiles.services.publishing import transition
 
-from tests.factories import ProfileFactory
-from tests.test_api_support import API, client_with_token, error_of, fresh_throttle_counts, token_client, user_with_role  # noqa: F401
+from tests.api_support import API, client_with_token, error_of, token_client
+from tests.factories import ProfileFactory, user_with_role
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def bands():
-    ensure_band_table()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_rate_limits", "band_table")]
 
 
 # --- Cursor pagination ----------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 import pytest
 
-from profiles.services.band_table import ensure_band_table
 from profiles.models import (
     Claim,
     ClaimEvidence,
@@ -13,26 +12,12 @@ from profiles.models import (
     Visibility,
 )
 
-from tests.factories import EvidenceFactory, ProfileEvidenceFactory, ProfileFactory
-from tests.test_api_support import (  # noqa: F401
-    API,
-    analyst,
-    anonymous,
-    editor,
-    error_of,
-    fresh_throttle_counts,
-    member,
-    token_client,
-)
+from tests.api_support import API, error_of
+from tests.factories import EvidenceFactory, ProfileEvidenceFactory, ProfileFactory, user_with_role
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_rate_limits", "band_table")]
 
 NEW_PROFILE = {"slug": "new-exchange", "kind": "institution", "name": {"en": "New exchange", "zh-hans": "新交换中心"}}
-
-
-@pytest.fixture(autouse=True)
-def bands():
-    ensure_band_table()
 
 
 def etag_of(client, slug):
@@ -48,90 +33,88 @@ def patch(client, url, data, etag):
 # --- ETags and conditional requests ---------------------------------------------------------
 
 
-def test_every_read_has_an_etag_and_if_none_match_gives_304(anonymous):
+def test_every_read_has_an_etag_and_if_none_match_gives_304(anonymous_api):
     profile = ProfileFactory()
     for url in [f"{API}/profiles/", f"{API}/profiles/{profile.slug}/", f"{API}/profiles/{profile.slug}/timeline/",
                 f"{API}/confidence-bands/", f"{API}/changes/", f"{API}/"]:  # fmt: skip
-        response = anonymous.get(url)
+        response = anonymous_api.get(url)
         assert response.status_code == 200 and response["ETag"].startswith('"'), url
-        again = anonymous.get(url, HTTP_IF_NONE_MATCH=response["ETag"])
+        again = anonymous_api.get(url, HTTP_IF_NONE_MATCH=response["ETag"])
         assert again.status_code == 304 and again.content == b"", url
         assert again["ETag"] == response["ETag"]
-        assert anonymous.get(url, HTTP_IF_NONE_MATCH='"something-else"').status_code == 200
+        assert anonymous_api.get(url, HTTP_IF_NONE_MATCH='"something-else"').status_code == 200
 
 
-def test_profile_etag_differs_by_language_and_audience_and_changes_with_the_profile(anonymous, member):
+def test_profile_etag_differs_by_language_and_audience_and_changes_with_the_profile(anonymous_api, member_api):
     profile = ProfileFactory(name_en="Exchange", name_zh_hans="交换中心")
     url = f"{API}/profiles/{profile.slug}/"
-    english = anonymous.get(url)["ETag"]
-    assert anonymous.get(url + "?lang=zh-hans")["ETag"] != english
+    english = anonymous_api.get(url)["ETag"]
+    assert anonymous_api.get(url + "?lang=zh-hans")["ETag"] != english
     assert english.startswith(f'"p{profile.pk}v{profile.version}-')
     Profile.objects.filter(pk=profile.pk).update(version=profile.version + 1, summary_en="Changed.")
-    assert anonymous.get(url, HTTP_IF_NONE_MATCH=english).status_code == 200
+    assert anonymous_api.get(url, HTTP_IF_NONE_MATCH=english).status_code == 200
 
 
-def test_patch_without_if_match_is_428(analyst):
+def test_patch_without_if_match_is_428(analyst_api):
     profile = ProfileFactory()
-    response = analyst.patch(f"{API}/profiles/{profile.slug}/", {"region": "Global"}, format="json")
+    response = analyst_api.patch(f"{API}/profiles/{profile.slug}/", {"region": "Global"}, format="json")
     assert response.status_code == 428
     assert error_of(response)["code"] == "precondition_required"
 
 
-def test_delete_without_if_match_is_428(editor):
+def test_delete_without_if_match_is_428(editor_api):
     profile = ProfileFactory()
-    assert editor.delete(f"{API}/profiles/{profile.slug}/").status_code == 428
+    assert editor_api.delete(f"{API}/profiles/{profile.slug}/").status_code == 428
     assert Profile.objects.filter(pk=profile.pk).exists()
 
 
-def test_a_stale_if_match_is_412_and_changes_nothing(analyst):
+def test_a_stale_if_match_is_412_and_changes_nothing(analyst_api):
     profile = ProfileFactory(region="Old")
-    etag = etag_of(analyst, profile.slug)
-    assert patch(analyst, f"{API}/profiles/{profile.slug}/", {"region": "First"}, etag).status_code == 200
-    response = patch(analyst, f"{API}/profiles/{profile.slug}/", {"region": "Second"}, etag)
+    etag = etag_of(analyst_api, profile.slug)
+    assert patch(analyst_api, f"{API}/profiles/{profile.slug}/", {"region": "First"}, etag).status_code == 200
+    response = patch(analyst_api, f"{API}/profiles/{profile.slug}/", {"region": "Second"}, etag)
     assert response.status_code == 412
     assert error_of(response)["code"] == "precondition_failed"
     profile.refresh_from_db()
     assert profile.region == "First"
 
 
-def test_an_etag_of_another_profile_or_a_weak_one_is_412(analyst):
+def test_an_etag_of_another_profile_or_a_weak_one_is_412(analyst_api):
     one, two = ProfileFactory(), ProfileFactory()
     url = f"{API}/profiles/{one.slug}/"
-    assert patch(analyst, url, {"region": "X"}, etag_of(analyst, two.slug)).status_code == 412
-    assert patch(analyst, url, {"region": "X"}, "W/" + etag_of(analyst, one.slug)).status_code == 412
-    assert patch(analyst, url, {"region": "X"}, "garbage").status_code == 412
+    assert patch(analyst_api, url, {"region": "X"}, etag_of(analyst_api, two.slug)).status_code == 412
+    assert patch(analyst_api, url, {"region": "X"}, "W/" + etag_of(analyst_api, one.slug)).status_code == 412
+    assert patch(analyst_api, url, {"region": "X"}, "garbage").status_code == 412
 
 
-def test_the_etag_of_any_language_and_sub_resource_allows_the_write(analyst):
+def test_the_etag_of_any_language_and_sub_resource_allows_the_write(analyst_api):
     profile = ProfileFactory()
-    etag = analyst.get(f"{API}/profiles/{profile.slug}/faq/?lang=zh-hans")["ETag"]
-    response = patch(analyst, f"{API}/profiles/{profile.slug}/", {"region": "Global"}, etag)
+    etag = analyst_api.get(f"{API}/profiles/{profile.slug}/faq/?lang=zh-hans")["ETag"]
+    response = patch(analyst_api, f"{API}/profiles/{profile.slug}/", {"region": "Global"}, etag)
     assert response.status_code == 200
     assert response["ETag"] != etag  # the new version's tag, to chain the next write with
-    assert patch(analyst, f"{API}/profiles/{profile.slug}/", {"region": "Asia"}, response["ETag"]).status_code == 200
+    assert patch(analyst_api, f"{API}/profiles/{profile.slug}/", {"region": "Asia"}, response["ETag"]).status_code == 200
 
 
 # --- Who may write --------------------------------------------------------------------------
 
 
-def test_anonymous_writes_are_401_with_a_token_challenge(anonymous):
-    response = anonymous.post(f"{API}/profiles/", NEW_PROFILE, format="json")
+def test_anonymous_writes_are_401_with_a_token_challenge(anonymous_api):
+    response = anonymous_api.post(f"{API}/profiles/", NEW_PROFILE, format="json")
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "Token"
     assert error_of(response)["code"] == "not_authenticated"
 
 
-def test_members_may_not_write(member):
+def test_members_may_not_write(member_api):
     profile = ProfileFactory()
-    assert member.post(f"{API}/profiles/", NEW_PROFILE, format="json").status_code == 403
-    response = member.patch(f"{API}/profiles/{profile.slug}/", {"region": "X"}, format="json", HTTP_IF_MATCH="*")
+    assert member_api.post(f"{API}/profiles/", NEW_PROFILE, format="json").status_code == 403
+    response = member_api.patch(f"{API}/profiles/{profile.slug}/", {"region": "X"}, format="json", HTTP_IF_MATCH="*")
     assert response.status_code == 403
 
 
 def test_session_writes_need_the_csrf_token():
     from rest_framework.test import APIClient
-
-    from tests.test_api_support import user_with_role
 
     client = APIClient(enforce_csrf_checks=True)
     client.force_login(user_with_role("analyst"))
@@ -143,20 +126,20 @@ def test_session_writes_need_the_csrf_token():
 # --- Profiles -------------------------------------------------------------------------------
 
 
-def test_analyst_creates_a_draft_and_it_enters_the_changes_feed(analyst, anonymous):
-    response = analyst.post(f"{API}/profiles/", NEW_PROFILE, format="json")
+def test_analyst_creates_a_draft_and_it_enters_the_changes_feed(analyst_api, anonymous_api):
+    response = analyst_api.post(f"{API}/profiles/", NEW_PROFILE, format="json")
     assert response.status_code == 201, response.content
     body = response.json()
     assert (body["slug"], body["status"], body["name"]) == ("new-exchange", "draft", "New exchange")
     assert response["Location"].endswith("/api/v1/profiles/new-exchange/")
     change = ProfileChange.objects.last()
     assert (change.slug, change.action, change.public_after) == ("new-exchange", "created", False)
-    assert anonymous.get(f"{API}/profiles/new-exchange/").status_code == 404
+    assert anonymous_api.get(f"{API}/profiles/new-exchange/").status_code == 404
 
 
-def test_creating_a_taken_slug_is_400_on_slug(analyst):
+def test_creating_a_taken_slug_is_400_on_slug(analyst_api):
     ProfileFactory(slug="new-exchange")
-    response = analyst.post(f"{API}/profiles/", NEW_PROFILE, format="json")
+    response = analyst_api.post(f"{API}/profiles/", NEW_PROFILE, format="json")
     assert response.status_code == 400
     assert "slug" in error_of(response)["fields"]
 
@@ -180,21 +163,21 @@ def test_creating_a_taken_slug_is_400_on_slug(analyst):
         ({"region": "x" * 101}, "region"),
     ],
 )
-def test_invalid_profile_fields_are_400_with_the_field_named(analyst, change, field):
-    response = analyst.post(f"{API}/profiles/", {**NEW_PROFILE, **change}, format="json")
+def test_invalid_profile_fields_are_400_with_the_field_named(analyst_api, change, field):
+    response = analyst_api.post(f"{API}/profiles/", {**NEW_PROFILE, **change}, format="json")
     assert response.status_code == 400, response.content
     assert field in error_of(response)["fields"], error_of(response)
     assert not Profile.objects.filter(slug=NEW_PROFILE["slug"]).exists()
 
 
-def test_patch_changes_fields_raises_the_version_and_rescores(analyst):
+def test_patch_changes_fields_raises_the_version_and_rescores(analyst_api):
     profile = ProfileFactory(name_en="Old", name_zh_hans="旧")
     version = profile.version
     response = patch(
-        analyst, f"{API}/profiles/{profile.slug}/",
+        analyst_api, f"{API}/profiles/{profile.slug}/",
         {"name": {"en": "New"}, "facets": {"topics": ["dns", "rpki"]},
          "score_override": {"score": "0.815", "reason": "Direct filing."}},
-        etag_of(analyst, profile.slug),
+        etag_of(analyst_api, profile.slug),
     )  # fmt: skip
     assert response.status_code == 200, response.content
     body = response.json()
@@ -206,38 +189,38 @@ def test_patch_changes_fields_raises_the_version_and_rescores(analyst):
     assert ProfileChange.objects.filter(slug=profile.slug, action="updated").exists()
 
 
-def test_analyst_cannot_publish_through_the_api(analyst):
+def test_analyst_cannot_publish_through_the_api(analyst_api):
     profile = ProfileFactory(status=ProfileStatus.IN_REVIEW)
-    response = patch(analyst, f"{API}/profiles/{profile.slug}/", {"status": "published", "region": "X"},
-                     etag_of(analyst, profile.slug))  # fmt: skip
+    response = patch(analyst_api, f"{API}/profiles/{profile.slug}/", {"status": "published", "region": "X"},
+                     etag_of(analyst_api, profile.slug))  # fmt: skip
     assert response.status_code == 403
     assert "editor" in error_of(response)["message"]
     profile.refresh_from_db()
     assert (profile.status, profile.region) == (ProfileStatus.IN_REVIEW, "")
 
 
-def test_analyst_submits_and_an_editor_publishes(analyst, editor, anonymous):
+def test_analyst_submits_and_an_editor_publishes(analyst_api, editor_api, anonymous_api):
     profile = ProfileFactory(status=ProfileStatus.DRAFT)
     url = f"{API}/profiles/{profile.slug}/"
-    assert patch(analyst, url, {"status": "in_review"}, etag_of(analyst, profile.slug)).json()["status"] == "in_review"
-    response = patch(editor, url, {"status": "published"}, etag_of(editor, profile.slug))
+    assert patch(analyst_api, url, {"status": "in_review"}, etag_of(analyst_api, profile.slug)).json()["status"] == "in_review"
+    response = patch(editor_api, url, {"status": "published"}, etag_of(editor_api, profile.slug))
     assert response.status_code == 200, response.content
-    assert anonymous.get(url).status_code == 200
+    assert anonymous_api.get(url).status_code == 200
     assert profile.transitions.count() == 2
 
 
-def test_a_move_the_workflow_lacks_is_400_on_status(editor):
+def test_a_move_the_workflow_lacks_is_400_on_status(editor_api):
     profile = ProfileFactory(status=ProfileStatus.DRAFT)
-    response = patch(editor, f"{API}/profiles/{profile.slug}/", {"status": "archived"}, etag_of(editor, profile.slug))
+    response = patch(editor_api, f"{API}/profiles/{profile.slug}/", {"status": "archived"}, etag_of(editor_api, profile.slug))
     assert response.status_code == 400
     assert "status" in error_of(response)["fields"]
 
 
-def test_only_editors_delete_profiles_and_a_tombstone_remains(analyst, editor):
+def test_only_editors_delete_profiles_and_a_tombstone_remains(analyst_api, editor_api):
     profile = ProfileFactory()
     url = f"{API}/profiles/{profile.slug}/"
-    assert analyst.delete(url, HTTP_IF_MATCH=etag_of(analyst, profile.slug)).status_code == 403
-    assert editor.delete(url, HTTP_IF_MATCH=etag_of(editor, profile.slug)).status_code == 204
+    assert analyst_api.delete(url, HTTP_IF_MATCH=etag_of(analyst_api, profile.slug)).status_code == 403
+    assert editor_api.delete(url, HTTP_IF_MATCH=etag_of(editor_api, profile.slug)).status_code == 204
     assert not Profile.objects.filter(slug=profile.slug).exists()
     change = ProfileChange.objects.last()
     assert (change.slug, change.action, change.public_before) == (profile.slug, "deleted", True)
@@ -256,9 +239,9 @@ def sourced():
     return profile, record, other
 
 
-def test_adding_a_claim_with_evidence_scores_it(analyst, sourced):
+def test_adding_a_claim_with_evidence_scores_it(analyst_api, sourced):
     profile, record, other = sourced
-    response = analyst.post(
+    response = analyst_api.post(
         f"{API}/profiles/sourced/claims/",
         {"section": "function", "text": "It runs the exchange.", "verified": True,
          "evidence": [{"evidence": record.pk, "note": "Filing, p. 2"}, {"evidence": other.pk, "stance": "supports"}]},
@@ -272,9 +255,9 @@ def test_adding_a_claim_with_evidence_scores_it(analyst, sourced):
     assert profile.score == Claim.objects.get(pk=claim["id"]).score
 
 
-def test_a_claim_may_cite_only_the_profiles_sources(analyst, sourced):
+def test_a_claim_may_cite_only_the_profiles_sources(analyst_api, sourced):
     stranger = EvidenceFactory()
-    response = analyst.post(f"{API}/profiles/sourced/claims/",
+    response = analyst_api.post(f"{API}/profiles/sourced/claims/",
                             {"section": "function", "text": "X.", "evidence": [{"evidence": stranger.pk}]},
                             format="json")  # fmt: skip
     assert response.status_code == 400
@@ -282,26 +265,26 @@ def test_a_claim_may_cite_only_the_profiles_sources(analyst, sourced):
     assert not Claim.objects.filter(profile__slug="sourced").exists()
 
 
-def test_a_claim_override_needs_a_reason(analyst, sourced):
-    response = analyst.post(f"{API}/profiles/sourced/claims/",
+def test_a_claim_override_needs_a_reason(analyst_api, sourced):
+    response = analyst_api.post(f"{API}/profiles/sourced/claims/",
                             {"section": "function", "text": "X.", "score_override": {"score": 0.5}}, format="json")
     assert response.status_code == 400 and "score_override.reason" in error_of(response)["fields"]
 
 
-def test_claims_are_retracted_not_deleted(analyst, sourced):
+def test_claims_are_retracted_not_deleted(analyst_api, sourced):
     claim = Claim.objects.create(profile=sourced[0], section="function", text_en="Wrong.", verified=True)
     url = f"{API}/profiles/sourced/claims/{claim.pk}/"
-    etag = etag_of(analyst, "sourced")
-    response = analyst.delete(url, HTTP_IF_MATCH=etag)
+    etag = etag_of(analyst_api, "sourced")
+    response = analyst_api.delete(url, HTTP_IF_MATCH=etag)
     assert response.status_code == 405 and "retracted" in error_of(response)["message"]
-    response = patch(analyst, url, {"retraction": {"reason": "The filing says otherwise."}}, etag)
+    response = patch(analyst_api, url, {"retraction": {"reason": "The filing says otherwise."}}, etag)
     assert response.status_code == 200
     assert response.json()["retraction"]["reason"] == "The filing says otherwise."
 
 
-def test_adding_evidence_reuses_a_source_by_normalised_url(analyst, sourced):
+def test_adding_evidence_reuses_a_source_by_normalised_url(analyst_api, sourced):
     elsewhere = EvidenceFactory(url="https://Example.org/shared/", normalized_url="https://example.org/shared")
-    response = analyst.post(f"{API}/profiles/sourced/evidence/",
+    response = analyst_api.post(f"{API}/profiles/sourced/evidence/",
                             {"title": "Shared", "url": "https://example.org/shared", "kind": "secondary"},
                             format="json")  # fmt: skip
     assert response.status_code == 201, response.content
@@ -310,26 +293,26 @@ def test_adding_evidence_reuses_a_source_by_normalised_url(analyst, sourced):
 
 
 @pytest.mark.parametrize("url", ["ftp://example.org/x", "javascript:alert(1)", "not a url"])
-def test_evidence_urls_must_be_http_or_https(analyst, sourced, url):
-    response = analyst.post(f"{API}/profiles/sourced/evidence/", {"title": "X", "url": url, "kind": "direct"},
+def test_evidence_urls_must_be_http_or_https(analyst_api, sourced, url):
+    response = analyst_api.post(f"{API}/profiles/sourced/evidence/", {"title": "X", "url": url, "kind": "direct"},
                             format="json")  # fmt: skip
     assert response.status_code == 400 and "url" in error_of(response)["fields"]
 
 
-def test_removing_a_source_removes_the_profiles_citations_of_it(analyst, sourced):
+def test_removing_a_source_removes_the_profiles_citations_of_it(analyst_api, sourced):
     profile, record, _other = sourced
     claim = Claim.objects.create(profile=profile, section="function", text_en="X.", verified=True)
     ClaimEvidence.objects.create(claim=claim, evidence=record)
-    response = analyst.delete(f"{API}/profiles/sourced/evidence/{record.pk}/", HTTP_IF_MATCH=etag_of(analyst, "sourced"))
+    response = analyst_api.delete(f"{API}/profiles/sourced/evidence/{record.pk}/", HTTP_IF_MATCH=etag_of(analyst_api, "sourced"))
     assert response.status_code == 204
     assert not ClaimEvidence.objects.filter(claim=claim).exists()
     assert EvidenceRecord.objects.filter(pk=record.pk).exists()
 
 
-def test_a_relationship_may_not_point_to_its_own_profile(analyst, sourced):
-    response = analyst.post(f"{API}/profiles/sourced/relationships/", {"target": "sourced"}, format="json")
+def test_a_relationship_may_not_point_to_its_own_profile(analyst_api, sourced):
+    response = analyst_api.post(f"{API}/profiles/sourced/relationships/", {"target": "sourced"}, format="json")
     assert response.status_code == 400 and "target" in error_of(response)["fields"]
-    response = analyst.post(f"{API}/profiles/sourced/relationships/", {"target": "nowhere"}, format="json")
+    response = analyst_api.post(f"{API}/profiles/sourced/relationships/", {"target": "nowhere"}, format="json")
     assert response.status_code == 400 and "target" in error_of(response)["fields"]
 
 
@@ -342,34 +325,34 @@ def test_a_relationship_may_not_point_to_its_own_profile(analyst, sourced):
         ("relationships", {"target": "partner", "kind": "partner", "verified": True}, {"note": "Since 2020."}),
     ],
 )
-def test_parts_are_added_changed_and_deleted(analyst, anonymous, sourced, part, payload, change):
+def test_parts_are_added_changed_and_deleted(analyst_api, anonymous_api, sourced, part, payload, change):
     ProfileFactory(slug="partner")
     base = f"{API}/profiles/sourced/{part}/"
-    created = analyst.post(base, payload, format="json")
+    created = analyst_api.post(base, payload, format="json")
     assert created.status_code == 201, created.content
     item = created.json()
-    assert anonymous.get(base).json()["results"] == [anonymous.get(f"{base}{item['id']}/").json()]
-    changed = patch(analyst, f"{base}{item['id']}/", change, created["ETag"])
+    assert anonymous_api.get(base).json()["results"] == [anonymous_api.get(f"{base}{item['id']}/").json()]
+    changed = patch(analyst_api, f"{base}{item['id']}/", change, created["ETag"])
     assert changed.status_code == 200, changed.content
-    deleted = analyst.delete(f"{base}{item['id']}/", HTTP_IF_MATCH=changed["ETag"])
+    deleted = analyst_api.delete(f"{base}{item['id']}/", HTTP_IF_MATCH=changed["ETag"])
     assert deleted.status_code == 204
-    assert analyst.get(base).json()["results"] == []
+    assert analyst_api.get(base).json()["results"] == []
 
 
-def test_timeline_events_cite_sources_by_id(analyst, sourced):
+def test_timeline_events_cite_sources_by_id(analyst_api, sourced):
     _profile, record, _other = sourced
-    response = analyst.post(f"{API}/profiles/sourced/timeline/",
+    response = analyst_api.post(f"{API}/profiles/sourced/timeline/",
                             {"date": "2026-01-02", "title": "Filed", "evidence": [record.pk]}, format="json")
     assert response.status_code == 201 and response.json()["evidence"] == [record.pk]
 
 
-def test_a_part_write_with_a_stale_etag_is_412(analyst, sourced):
-    etag = etag_of(analyst, "sourced")
-    assert analyst.post(f"{API}/profiles/sourced/faq/", {"question": "A?"}, format="json", HTTP_IF_MATCH=etag).status_code == 201
-    response = analyst.post(f"{API}/profiles/sourced/faq/", {"question": "B?"}, format="json", HTTP_IF_MATCH=etag)
+def test_a_part_write_with_a_stale_etag_is_412(analyst_api, sourced):
+    etag = etag_of(analyst_api, "sourced")
+    assert analyst_api.post(f"{API}/profiles/sourced/faq/", {"question": "A?"}, format="json", HTTP_IF_MATCH=etag).status_code == 201
+    response = analyst_api.post(f"{API}/profiles/sourced/faq/", {"question": "B?"}, format="json", HTTP_IF_MATCH=etag)
     assert response.status_code == 412
 
 
-def test_members_only_parts_written_by_staff_stay_hidden_from_anonymous(analyst, anonymous, sourced):
-    analyst.post(f"{API}/profiles/sourced/faq/", {"question": "Secret?", "visibility": Visibility.MEMBERS}, format="json")
-    assert anonymous.get(f"{API}/profiles/sourced/faq/").json()["results"] == []
+def test_members_only_parts_written_by_staff_stay_hidden_from_anonymous(analyst_api, anonymous_api, sourced):
+    analyst_api.post(f"{API}/profiles/sourced/faq/", {"question": "Secret?", "visibility": Visibility.MEMBERS}, format="json")
+    assert anonymous_api.get(f"{API}/profiles/sourced/faq/").json()["results"] == []

@@ -33,23 +33,13 @@ from .factories import (
     ProfileFactory,
     StaffFactory,
 )
-from .test_leaks import INTERNAL, MEMBERS, everything_of, planted_registry  # noqa: F401 (fixture)
+from .planted import INTERNAL, MEMBERS, everything_of
 
 pytestmark = pytest.mark.django_db
 
 PUBLIC_PAGES = ["/{lang}/", "/{lang}/profiles/", "/{lang}/profiles/public-exchange/", "/{lang}/methodology/",
                 "/{lang}/profiles/?q=exchange", "/{lang}/facets/region/Asia/"]  # fmt: skip
 LANGUAGES = ["en", "zh-hans"]
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """Run what a commit runs (the page cache's invalidation) for the writes inside the block.
-
-    Test data is written the same way: a transaction invalidates once, so writes left
-    uncommitted before a block would swallow the block's own invalidation.
-    """
-    return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
 @pytest.fixture

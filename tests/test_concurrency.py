@@ -16,16 +16,17 @@ from django.db import connection, transaction
 from django.test import Client
 from rest_framework.test import APIClient
 
-from profiles.services.band_table import ensure_band_table
 from profiles.models import Claim, Profile, ProfileChange
 from profiles.accounts.tokens import create_token
 
-from tests.admin_client import change_form_data, change_url, user_with_role
+from tests.admin_client import change_form_data, change_url
 from tests.conftest import SEED_FILE, SEED_SLUG
+from tests.factories import user_with_role
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="races need PostgreSQL's row locks and real connections"),
     pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("band_table"),
 ]
 
 WRITERS = 6
@@ -52,11 +53,6 @@ def race(work, count=WRITERS):
         thread.join(timeout=120)
     assert not any(thread.is_alive() for thread in threads), "a writer hung"
     return outcomes
-
-
-@pytest.fixture(autouse=True)
-def bands():
-    ensure_band_table()
 
 
 # --- imports touching the same slugs ----------------------------------------------------------------

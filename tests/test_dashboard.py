@@ -11,8 +11,15 @@ from profiles.selectors import dashboard
 from profiles.models import ProfileStatus, ReviewStatus, TimeHorizon, WatchpointStatus
 from profiles.services.publishing import transition
 
-from tests.admin_client import move, user_with_role
-from tests.factories import ClaimEvidenceFactory, ClaimFactory, EvidenceFactory, ProfileFactory, WatchpointFactory
+from tests.admin_client import move
+from tests.factories import (
+    ClaimEvidenceFactory,
+    ClaimFactory,
+    EvidenceFactory,
+    ProfileFactory,
+    WatchpointFactory,
+    user_with_role,
+)
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 25)

@@ -21,9 +21,8 @@ from profiles.models import Profile
 from profiles.accounts.roles import assign_role
 
 from tests.factories import UserFactory
-from tests.test_api_support import fresh_throttle_counts  # noqa: F401  (no rate limit while fuzzing)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_rate_limits")]  # no rate limit while fuzzing
 
 FUZZ = settings(
     max_examples=40,

@@ -14,7 +14,7 @@ from profiles.services import history
 from profiles.services.recovery import restore_version
 from profiles.models import Claim, Profile, ProfileChange, ProfileStatus, ProfileTopic, TimelineEvent, TimelineKind
 
-from tests.admin_client import add_inline_row, change_form_data, change_url, form_errors, messages_of, move, user_with_role
+from tests.admin_client import add_inline_row, change_form_data, change_url, form_errors, messages_of, move
 from tests.factories import (
     BriefingFactory,
     ClaimEvidenceFactory,
@@ -26,20 +26,10 @@ from tests.factories import (
     RelationshipFactory,
     TimelineEventFactory,
     WatchpointFactory,
+    user_with_role,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def analyst():
-    return user_with_role("analyst", username="ana")
-
-
-@pytest.fixture
-def analyst_client(client, analyst):
-    client.force_login(analyst)
-    return client
 
 
 @pytest.fixture
@@ -64,10 +54,10 @@ def versions(profile):
     return list(profile_versions(profile))
 
 
-def test_an_admin_save_records_one_revision_holding_the_whole_profile(analyst_client, analyst, profile):
+def test_an_admin_save_records_one_revision_holding_the_whole_profile(analyst_client, analyst_user, profile):
     save(analyst_client, profile, summary_en="Second summary.")
     [version] = versions(profile)
-    assert version.revision.user == analyst
+    assert version.revision.user == analyst_user
     assert "Summary [en]" in version.revision.get_comment()
     held = {(v.content_type.model, v.object_id) for v in version.revision.version_set.all()}
     claim = profile.claims.get()
@@ -152,8 +142,8 @@ def test_restoring_an_earlier_version_brings_back_its_content_and_parts(analyst_
     assert "Restored the version saved on" in newest.revision.get_comment()
 
 
-def test_restoring_keeps_the_workflow_state_and_publication_events(client, analyst, profile):
-    client.force_login(analyst)
+def test_restoring_keeps_the_workflow_state_and_publication_events(client, analyst_user, profile):
+    client.force_login(analyst_user)
     save(client, profile, summary_en="Before publication.")
     early = versions(profile)[0]
     move(client, profile, "in_review")
@@ -162,7 +152,7 @@ def test_restoring_keeps_the_workflow_state_and_publication_events(client, analy
     published = Profile.objects.get(pk=profile.pk)
     assert TimelineEvent.objects.filter(profile=profile, kind=TimelineKind.PROFILE_UPDATE).count() == 1
 
-    result = restore_version(published, early, actor=analyst)
+    result = restore_version(published, early, actor=analyst_user)
     restored = Profile.objects.get(pk=profile.pk)
     assert (restored.status, restored.published_at, restored.slug) == ("published", published.published_at, profile.slug)
     assert TimelineEvent.objects.filter(profile=profile, kind=TimelineKind.PROFILE_UPDATE).count() == 1

@@ -13,17 +13,16 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
-from profiles.services.band_table import ensure_band_table
 from profiles.interchange.errors import InterchangeError
 from profiles.interchange.service import import_text
 from profiles.models import EvidenceRecord, Profile, ProfileStatus
 from profiles.accounts.roles import assign_role
 
 from tests.admin_client import change_form_data, change_url, form_errors
+from tests.api_support import API, error_of, token_client
 from tests.factories import MembershipFactory, UserFactory
-from tests.test_api_support import API, error_of, fresh_throttle_counts, token_client  # noqa: F401
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_rate_limits", "band_table")]
 
 # Each payload tries a different way to get a script to run: tags, event attributes,
 # javascript:/data: URLs (plain and in Markdown), SVG, breaking out of an attribute or of
@@ -123,11 +122,6 @@ def assert_feed_inert(xml_bytes, where):
 
 
 # --- putting payloads in -------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def bands():
-    ensure_band_table()
 
 
 def hostile_document(seed, offset):

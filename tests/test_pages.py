@@ -10,11 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from profiles.interchange.service import import_text
 from profiles.models import Profile, ProfileStatus, Visibility
 from profiles.services.scoring import recompute_scores
 
-from tests.conftest import SEED_FILE, SEED_SLUG
+from tests.conftest import SEED_SLUG
 from tests.factories import (
     BriefingFactory,
     ClaimEvidenceFactory,
@@ -33,17 +32,11 @@ pytestmark = pytest.mark.django_db
 SEED_URL = f"/en/profiles/{SEED_SLUG}/"
 
 
-@pytest.fixture
-def seed():
-    import_text(SEED_FILE.read_text(encoding="utf-8"))
-    return Profile.objects.get(slug=SEED_SLUG)
-
-
 def text_of(response):
     return response.content.decode()
 
 
-def test_seed_page_shows_every_section_in_english(client, seed):
+def test_seed_page_shows_every_section_in_english(client, seed_profile):
     page = text_of(client.get(SEED_URL))
     for heading in [
         "Summary", "Domain of operation", "Evidence basis", "Timeline", "Function", "Importance",
@@ -57,7 +50,7 @@ def test_seed_page_shows_every_section_in_english(client, seed):
     assert "Private or unverified claims are excluded from this public view." in page
 
 
-def test_seed_page_shows_every_section_in_chinese(client, seed):
+def test_seed_page_shows_every_section_in_chinese(client, seed_profile):
     page = text_of(client.get(f"/zh-hans/profiles/{SEED_SLUG}/"))
     assert '<html lang="zh-hans">' in page
     for heading in ["概要", "运营领域", "证据基础", "时间线", "功能说明", "重要性", "运营关键性", "时间范围",
@@ -68,7 +61,7 @@ def test_seed_page_shows_every_section_in_chinese(client, seed):
     assert "登录后可解锁完整档案简报和来源说明" in page
 
 
-def test_missing_chinese_text_falls_back_to_english(client, seed):
+def test_missing_chinese_text_falls_back_to_english(client, seed_profile):
     # The seed's timeline titles exist in English only.
     page = text_of(client.get(f"/zh-hans/profiles/{SEED_SLUG}/"))
     assert "Model-collapse paper published" in page
@@ -84,7 +77,7 @@ def test_text_missing_in_the_active_language_is_marked_as_fallback(client):
     assert '<p class="summary">只有中文的概要</p>' in chinese
 
 
-def test_explanation_names_the_evidence_that_counted(client, seed):
+def test_explanation_names_the_evidence_that_counted(client, seed_profile):
     recompute_scores(as_of=date(2026, 11, 25))
     page = text_of(client.get(SEED_URL))
     # The public-role claim: arXiv's direct B record is 0.72 before decay.
@@ -103,14 +96,14 @@ def test_capped_claim_explains_the_cap(client):
     assert "Capped at 0.89" in page
 
 
-def test_timeline_is_drawn_as_svg_on_the_server(client, seed):
+def test_timeline_is_drawn_as_svg_on_the_server(client, seed_profile):
     page = text_of(client.get(SEED_URL))
     assert '<svg class="timeline-svg"' in page
     assert page.count('<circle cx=') == 3
     assert "<title>2023-05-27 Model-collapse paper published</title>" in page
 
 
-def test_no_sentence_is_shown_twice(client, seed):
+def test_no_sentence_is_shown_twice(client, seed_profile):
     page = text_of(client.get(SEED_URL))
     for sentence in [
         "Public-source signals support medium-impact monitoring for infrastructure visibility and dependency analysis.",
@@ -119,13 +112,13 @@ def test_no_sentence_is_shown_twice(client, seed):
         assert page.count(sentence) == 1, sentence
 
 
-def test_grade_label_and_score_agree_with_the_band_table(client, seed):
+def test_grade_label_and_score_agree_with_the_band_table(client, seed_profile):
     # Decay depends on the day; score as of a fixed one. By docs/methodology.md's
     # table the seed's two verified claims score 0.59 and 0.56 that day: mean 0.575 → 0.58.
     recompute_scores(as_of=date(2026, 11, 25))
-    seed.refresh_from_db()
+    seed_profile.refresh_from_db()
     page = text_of(client.get(SEED_URL))
-    assert seed.score == Decimal("0.58")
+    assert seed_profile.score == Decimal("0.58")
     # 0.58 falls in the 0.55–0.74 band: B/C, Medium.
     assert '<strong class="badge-grade">B/C</strong>' in page
     assert '<span class="badge-text">Medium · 0.58</span>' in page
@@ -133,7 +126,7 @@ def test_grade_label_and_score_agree_with_the_band_table(client, seed):
     assert '<tr class="current" aria-current="true"><td>0.55–0.74</td><td>B/C</td><td>Medium</td></tr>' in page
 
 
-def test_anonymous_sees_teaser_not_briefing(client, seed):
+def test_anonymous_sees_teaser_not_briefing(client, seed_profile):
     page = text_of(client.get(SEED_URL))
     assert "Log in to unlock the full profile briefing and source notes." in page
     assert f"/accounts/login/?next=/en/profiles/{SEED_SLUG}/" in page
@@ -143,7 +136,7 @@ def test_anonymous_sees_teaser_not_briefing(client, seed):
     assert "Analyst note" not in page  # internal evidence
 
 
-def test_member_sees_briefing_rendered_from_markdown(client, seed):
+def test_member_sees_briefing_rendered_from_markdown(client, seed_profile):
     client.force_login(MembershipFactory().user)
     page = text_of(client.get(SEED_URL))
     assert "<h2>Why it matters</h2>" in page
@@ -152,7 +145,7 @@ def test_member_sees_briefing_rendered_from_markdown(client, seed):
     assert "Analyst note" not in page
 
 
-def test_expired_member_sees_the_anonymous_page(client, seed):
+def test_expired_member_sees_the_anonymous_page(client, seed_profile):
     membership = MembershipFactory(valid_until=timezone.now() - timedelta(days=1))
     client.force_login(membership.user)
     page = text_of(client.get(SEED_URL))
@@ -160,7 +153,7 @@ def test_expired_member_sees_the_anonymous_page(client, seed):
     assert "Training sets grew" not in page
 
 
-def test_staff_see_internal_evidence_and_unverified_claims(client, seed):
+def test_staff_see_internal_evidence_and_unverified_claims(client, seed_profile):
     client.force_login(StaffFactory())
     page = text_of(client.get(SEED_URL))
     assert "Analyst note: synthetic-data practices at model vendors" in page
@@ -204,7 +197,7 @@ def test_home_lists_published_profiles_only(client):
     assert "Draft profile" not in page
 
 
-def test_language_switcher_links_to_the_same_page(client, seed):
+def test_language_switcher_links_to_the_same_page(client, seed_profile):
     page = text_of(client.get(SEED_URL))
     assert f'href="/zh-hans/profiles/{SEED_SLUG}/"' in page
     assert f'hreflang="zh-hans" href="/zh-hans/profiles/{SEED_SLUG}/"' in page
@@ -256,7 +249,7 @@ def test_login_page_speaks_the_language_of_the_page_to_return_to(client):
     assert "Username" in english
 
 
-def test_login_returns_to_the_profile_and_logout_keeps_the_language(client, seed):
+def test_login_returns_to_the_profile_and_logout_keeps_the_language(client, seed_profile):
     membership = MembershipFactory()
     response = client.post(
         "/accounts/login/",

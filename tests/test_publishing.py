@@ -17,146 +17,124 @@ from profiles.models import (
 from profiles.selectors.history import profile_versions
 from profiles.rules.publishing import NoSuchMove, NotAllowed, OwnWork, StaleVersion, TransitionError
 from profiles.services.publishing import public_snapshot, transition
-from profiles.accounts.roles import assign_role
 
-from tests.factories import ClaimFactory, ProfileFactory, StaffFactory, UserFactory
+from tests.factories import ProfileFactory, StaffFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
 
 
-def user_with_role(role, **kwargs):
-    return assign_role(UserFactory(**kwargs), role)
-
-
-@pytest.fixture
-def analyst():
-    return user_with_role("analyst")
-
-
-@pytest.fixture
-def editor():
-    return user_with_role("editor")
-
-
-@pytest.fixture
-def draft():
-    profile = ProfileFactory(status=ProfileStatus.DRAFT, summary_en="First summary.")
-    ClaimFactory(profile=profile, text_en="A public claim.")
-    return profile
-
-
-def test_analyst_submits_a_draft_for_review_and_the_move_is_recorded(draft, analyst):
-    record = transition(draft, ProfileStatus.IN_REVIEW, actor=analyst)
-    draft.refresh_from_db()
-    assert draft.status == ProfileStatus.IN_REVIEW
-    assert (record.from_status, record.to_status, record.actor) == ("draft", "in_review", analyst)
+def test_analyst_submits_a_draft_for_review_and_the_move_is_recorded(draft_profile, analyst_user):
+    record = transition(draft_profile, ProfileStatus.IN_REVIEW, actor=analyst_user)
+    draft_profile.refresh_from_db()
+    assert draft_profile.status == ProfileStatus.IN_REVIEW
+    assert (record.from_status, record.to_status, record.actor) == ("draft", "in_review", analyst_user)
     assert record.at is not None
 
 
-def test_analyst_cannot_publish(draft, analyst):
-    transition(draft, ProfileStatus.IN_REVIEW, actor=analyst)
+def test_analyst_cannot_publish(draft_profile, analyst_user):
+    transition(draft_profile, ProfileStatus.IN_REVIEW, actor=analyst_user)
     with pytest.raises(NotAllowed, match="Only an editor"):
-        transition(draft, ProfileStatus.PUBLISHED, actor=user_with_role("analyst"))
-    draft.refresh_from_db()
-    assert draft.status == ProfileStatus.IN_REVIEW
+        transition(draft_profile, ProfileStatus.PUBLISHED, actor=user_with_role("analyst"))
+    draft_profile.refresh_from_db()
+    assert draft_profile.status == ProfileStatus.IN_REVIEW
 
 
-def test_editor_publishes_and_a_public_timeline_event_names_every_section(draft, analyst, editor):
-    transition(draft, ProfileStatus.IN_REVIEW, actor=analyst)
-    transition(draft, ProfileStatus.PUBLISHED, actor=editor)
-    draft.refresh_from_db()
-    assert draft.status == ProfileStatus.PUBLISHED and draft.published_at is not None
-    event = TimelineEvent.objects.get(profile=draft, kind=TimelineKind.PROFILE_UPDATE)
+def test_editor_publishes_and_a_public_timeline_event_names_every_section(draft_profile, analyst_user, editor_user):
+    transition(draft_profile, ProfileStatus.IN_REVIEW, actor=analyst_user)
+    transition(draft_profile, ProfileStatus.PUBLISHED, actor=editor_user)
+    draft_profile.refresh_from_db()
+    assert draft_profile.status == ProfileStatus.PUBLISHED and draft_profile.published_at is not None
+    event = TimelineEvent.objects.get(profile=draft_profile, kind=TimelineKind.PROFILE_UPDATE)
     assert event.title_en == "Public profile updated"
     assert event.visibility == "public"
     assert event.text_en.startswith("Changed: Summary, Domain of operation")
     assert "更新内容" in event.text_zh_hans
 
 
-def test_republishing_names_only_the_sections_that_changed(draft, analyst, editor):
-    transition(draft, ProfileStatus.IN_REVIEW, actor=analyst)
-    transition(draft, ProfileStatus.PUBLISHED, actor=editor)
-    transition(draft, ProfileStatus.DRAFT, actor=editor)
-    draft.refresh_from_db()
-    draft.summary_en = "A better summary."
-    draft.save()
-    transition(draft, ProfileStatus.IN_REVIEW, actor=analyst)
-    transition(draft, ProfileStatus.PUBLISHED, actor=editor)
-    latest = TimelineEvent.objects.filter(profile=draft, kind=TimelineKind.PROFILE_UPDATE).order_by("-id").first()
+def test_republishing_names_only_the_sections_that_changed(draft_profile, analyst_user, editor_user):
+    transition(draft_profile, ProfileStatus.IN_REVIEW, actor=analyst_user)
+    transition(draft_profile, ProfileStatus.PUBLISHED, actor=editor_user)
+    transition(draft_profile, ProfileStatus.DRAFT, actor=editor_user)
+    draft_profile.refresh_from_db()
+    draft_profile.summary_en = "A better summary."
+    draft_profile.save()
+    transition(draft_profile, ProfileStatus.IN_REVIEW, actor=analyst_user)
+    transition(draft_profile, ProfileStatus.PUBLISHED, actor=editor_user)
+    latest = TimelineEvent.objects.filter(profile=draft_profile, kind=TimelineKind.PROFILE_UPDATE).order_by("-id").first()
     assert latest.text_en == "Changed: Summary."
 
 
-def test_republishing_without_public_changes_adds_no_event(draft, analyst, editor):
-    transition(draft, ProfileStatus.IN_REVIEW, actor=analyst)
-    transition(draft, ProfileStatus.PUBLISHED, actor=editor)
-    transition(draft, ProfileStatus.DRAFT, actor=editor)
-    transition(draft, ProfileStatus.IN_REVIEW, actor=analyst)
-    transition(draft, ProfileStatus.PUBLISHED, actor=editor)
-    assert TimelineEvent.objects.filter(profile=draft, kind=TimelineKind.PROFILE_UPDATE).count() == 1
+def test_republishing_without_public_changes_adds_no_event(draft_profile, analyst_user, editor_user):
+    transition(draft_profile, ProfileStatus.IN_REVIEW, actor=analyst_user)
+    transition(draft_profile, ProfileStatus.PUBLISHED, actor=editor_user)
+    transition(draft_profile, ProfileStatus.DRAFT, actor=editor_user)
+    transition(draft_profile, ProfileStatus.IN_REVIEW, actor=analyst_user)
+    transition(draft_profile, ProfileStatus.PUBLISHED, actor=editor_user)
+    assert TimelineEvent.objects.filter(profile=draft_profile, kind=TimelineKind.PROFILE_UPDATE).count() == 1
 
 
-def test_editor_cannot_approve_their_own_submission(draft, editor):
-    transition(draft, ProfileStatus.IN_REVIEW, actor=editor)
+def test_editor_cannot_approve_their_own_submission(draft_profile, editor_user):
+    transition(draft_profile, ProfileStatus.IN_REVIEW, actor=editor_user)
     with pytest.raises(OwnWork, match="another editor"):
-        transition(draft, ProfileStatus.PUBLISHED, actor=editor)
+        transition(draft_profile, ProfileStatus.PUBLISHED, actor=editor_user)
 
 
-def test_superuser_may_approve_their_own_submission(draft):
+def test_superuser_may_approve_their_own_submission(draft_profile):
     admin = StaffFactory(is_superuser=True)
-    transition(draft, ProfileStatus.IN_REVIEW, actor=admin)
-    transition(draft, ProfileStatus.PUBLISHED, actor=admin)
-    draft.refresh_from_db()
-    assert draft.status == ProfileStatus.PUBLISHED
+    transition(draft_profile, ProfileStatus.IN_REVIEW, actor=admin)
+    transition(draft_profile, ProfileStatus.PUBLISHED, actor=admin)
+    draft_profile.refresh_from_db()
+    assert draft_profile.status == ProfileStatus.PUBLISHED
 
 
-def test_submitter_may_take_a_profile_back_to_draft(draft, analyst):
-    transition(draft, ProfileStatus.IN_REVIEW, actor=analyst)
-    transition(draft, ProfileStatus.DRAFT, actor=analyst)
-    draft.refresh_from_db()
-    assert draft.status == ProfileStatus.DRAFT
+def test_submitter_may_take_a_profile_back_to_draft(draft_profile, analyst_user):
+    transition(draft_profile, ProfileStatus.IN_REVIEW, actor=analyst_user)
+    transition(draft_profile, ProfileStatus.DRAFT, actor=analyst_user)
+    draft_profile.refresh_from_db()
+    assert draft_profile.status == ProfileStatus.DRAFT
 
 
-def test_another_analyst_may_not_take_it_back(draft, analyst):
-    transition(draft, ProfileStatus.IN_REVIEW, actor=analyst)
+def test_another_analyst_may_not_take_it_back(draft_profile, analyst_user):
+    transition(draft_profile, ProfileStatus.IN_REVIEW, actor=analyst_user)
     with pytest.raises(NotAllowed):
-        transition(draft, ProfileStatus.DRAFT, actor=user_with_role("analyst"))
+        transition(draft_profile, ProfileStatus.DRAFT, actor=user_with_role("analyst"))
 
 
 @pytest.mark.parametrize("to_status", [ProfileStatus.PUBLISHED, ProfileStatus.ARCHIVED])
-def test_a_draft_cannot_skip_review(draft, editor, to_status):
+def test_a_draft_cannot_skip_review(draft_profile, editor_user, to_status):
     with pytest.raises(NoSuchMove, match="cannot go from"):
-        transition(draft, to_status, actor=editor)
+        transition(draft_profile, to_status, actor=editor_user)
 
 
-def test_only_editors_archive(draft, analyst, editor):
-    transition(draft, ProfileStatus.IN_REVIEW, actor=analyst)
-    transition(draft, ProfileStatus.PUBLISHED, actor=editor)
+def test_only_editors_archive(draft_profile, analyst_user, editor_user):
+    transition(draft_profile, ProfileStatus.IN_REVIEW, actor=analyst_user)
+    transition(draft_profile, ProfileStatus.PUBLISHED, actor=editor_user)
     with pytest.raises(NotAllowed):
-        transition(draft, ProfileStatus.ARCHIVED, actor=analyst)
-    transition(draft, ProfileStatus.ARCHIVED, actor=editor)
-    draft.refresh_from_db()
-    assert draft.status == ProfileStatus.ARCHIVED
+        transition(draft_profile, ProfileStatus.ARCHIVED, actor=analyst_user)
+    transition(draft_profile, ProfileStatus.ARCHIVED, actor=editor_user)
+    draft_profile.refresh_from_db()
+    assert draft_profile.status == ProfileStatus.ARCHIVED
 
 
 @pytest.mark.parametrize("role", [None, "member"])
-def test_members_and_anonymous_cannot_move_profiles(draft, role):
+def test_members_and_anonymous_cannot_move_profiles(draft_profile, role):
     actor = user_with_role(role) if role else None
     with pytest.raises(NotAllowed, match="Only analysts and editors"):
-        transition(draft, ProfileStatus.IN_REVIEW, actor=actor)
+        transition(draft_profile, ProfileStatus.IN_REVIEW, actor=actor)
 
 
-def test_a_stale_version_is_refused(draft, analyst):
-    version = draft.version
-    transition(draft, ProfileStatus.IN_REVIEW, actor=analyst)
+def test_a_stale_version_is_refused(draft_profile, analyst_user):
+    version = draft_profile.version
+    transition(draft_profile, ProfileStatus.IN_REVIEW, actor=analyst_user)
     with pytest.raises(StaleVersion, match="Someone else changed"):
-        transition(draft, ProfileStatus.DRAFT, actor=analyst, expected_version=version)
+        transition(draft_profile, ProfileStatus.DRAFT, actor=analyst_user, expected_version=version)
 
 
-def test_publication_enters_the_changes_feed_as_becoming_public(draft, analyst, editor):
-    transition(draft, ProfileStatus.IN_REVIEW, actor=analyst)
-    transition(draft, ProfileStatus.PUBLISHED, actor=editor)
+def test_publication_enters_the_changes_feed_as_becoming_public(draft_profile, analyst_user, editor_user):
+    transition(draft_profile, ProfileStatus.IN_REVIEW, actor=analyst_user)
+    transition(draft_profile, ProfileStatus.PUBLISHED, actor=editor_user)
     last = ProfileChange.objects.last()
-    assert (last.slug, last.action, last.public_before, last.public_after) == (draft.slug, "updated", False, True)
+    assert (last.slug, last.action, last.public_before, last.public_after) == (draft_profile.slug, "updated", False, True)
 
 
 # --- Every publication, whatever its path, is recorded the same way -------------------------
@@ -170,13 +148,13 @@ def publication_records(profile):
     return transitions, revisions, audits
 
 
-def test_a_workflow_publication_records_the_transition_a_revision_and_an_audit_event(draft, analyst, editor):
-    transition(draft, ProfileStatus.IN_REVIEW, actor=analyst)
-    transition(draft, ProfileStatus.PUBLISHED, actor=editor, note="Checked the filings.")
-    [move], [revision, *_], [audit] = publication_records(draft)
-    assert (move.actor, move.note) == (editor, "Checked the filings.") and move.public_snapshot
-    assert revision.revision.user == editor and revision.revision.get_comment() == "Workflow: In review → Published"
-    assert (audit.actor, audit.detail["from_status"], audit.detail["to_status"]) == (editor, "in_review", "published")
+def test_a_workflow_publication_records_the_transition_a_revision_and_an_audit_event(draft_profile, analyst_user, editor_user):
+    transition(draft_profile, ProfileStatus.IN_REVIEW, actor=analyst_user)
+    transition(draft_profile, ProfileStatus.PUBLISHED, actor=editor_user, note="Checked the filings.")
+    [move], [revision, *_], [audit] = publication_records(draft_profile)
+    assert (move.actor, move.note) == (editor_user, "Checked the filings.") and move.public_snapshot
+    assert revision.revision.user == editor_user and revision.revision.get_comment() == "Workflow: In review → Published"
+    assert (audit.actor, audit.detail["from_status"], audit.detail["to_status"]) == (editor_user, "in_review", "published")
 
 
 def test_an_operators_import_publishes_through_the_same_record(seed_document):

@@ -9,8 +9,8 @@ from profiles.services.band_table import ensure_band_table
 from profiles.models import Profile, ProfileStatus
 from registry.infra import middleware, routers
 
-from tests.admin_client import change_form_data, change_url, user_with_role
-from tests.factories import ProfileFactory
+from tests.admin_client import change_form_data, change_url
+from tests.factories import ProfileFactory, user_with_role
 
 ROUTER = routers.PrimaryReplicaRouter()
 ON_POSTGRESQL = connection.vendor == "postgresql"

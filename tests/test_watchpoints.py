@@ -9,8 +9,8 @@ from django.core.management import CommandError, call_command
 from profiles.models import Profile, ProfileChange, TimelineEvent, TimelineKind, Visibility, WatchpointStatus
 from profiles.services.watchpoints import WatchpointError, check_watchpoints, trigger_watchpoint
 
-from tests.admin_client import change_url, user_with_role
-from tests.factories import EvidenceFactory, ProfileFactory, WatchpointFactory
+from tests.admin_client import change_url
+from tests.factories import EvidenceFactory, ProfileFactory, WatchpointFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 25)
