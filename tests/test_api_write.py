@@ -1,5 +1,7 @@
 """Writing over the API: who may, conditional requests (ETag, If-Match), validation, the workflow."""
 
+import json
+
 import pytest
 
 from profiles.models import (
@@ -316,27 +318,171 @@ def test_a_relationship_may_not_point_to_its_own_profile(analyst_api, sourced):
     assert response.status_code == 400 and "target" in error_of(response)["fields"]
 
 
-@pytest.mark.parametrize(
-    "part,payload,change",
-    [
-        ("timeline", {"date": "2026-01-02", "title": "Launched", "kind": "publication"}, {"title": {"zh-hans": "发布"}}),
-        ("watchpoints", {"text": "Next filing", "review_by": "2027-01-01"}, {"status": "triggered"}),
-        ("faq", {"question": "Who runs it?", "answer": "A consortium."}, {"visibility": "members"}),
-        ("relationships", {"target": "partner", "kind": "partner", "verified": True}, {"note": "Since 2020."}),
-    ],
-)
-def test_parts_are_added_changed_and_deleted(analyst_api, anonymous_api, sourced, part, payload, change):
+def shows(expected, actual):
+    """True when `actual` holds every key of `expected` with its value (in nested mappings and lists too)."""
+    if isinstance(expected, dict):
+        return isinstance(actual, dict) and all(key in actual and shows(value, actual[key])
+                                                for key, value in expected.items())
+    if isinstance(expected, list):
+        return isinstance(actual, list) and len(actual) == len(expected) and all(map(shows, expected, actual))
+    return expected == actual
+
+
+def in_the_detail(client, part, item_id):
+    """(the profile's version, the item as the detail shows it in every language, or None)."""
+    detail = client.get(f"{API}/profiles/sourced/?lang=all").json()
+    return detail["version"], next((item for item in detail[part] if item["id"] == item_id), None)
+
+
+# Each part: what is written (from the profile's two sources), what the detail then shows;
+# the change, and what the detail shows after it. Texts are read with lang=all.
+PART_WRITES = {
+    "evidence": (
+        lambda a, b: {"title": {"en": "Annual filing", "zh-hans": "年度申报"}, "url": "https://example.org/filing",
+                      "publisher": "Registry", "kind": "direct", "reliability": "A", "key": "filing"},
+        lambda a, b: {"title": {"en": "Annual filing", "zh-hans": "年度申报"}, "url": "https://example.org/filing",
+                      "publisher": "Registry", "kind": "direct", "reliability": "A", "key": "filing"},
+        lambda a, b: {"title": {"en": "Annual filing, 2026"}, "publisher": "Registry of record", "reliability": "B",
+                      "review_status": "rejected"},
+        lambda a, b: {"title": {"en": "Annual filing, 2026", "zh-hans": "年度申报"}, "publisher": "Registry of record",
+                      "reliability": "B", "review_status": "rejected", "url": "https://example.org/filing"},
+    ),
+    "claims": (
+        lambda a, b: {"section": "function", "text": {"en": "It runs the exchange.", "zh-hans": "它运营交换中心。"},
+                      "verified": True, "evidence": [{"evidence": a.pk, "note": "Filing, p. 2"}]},
+        lambda a, b: {"section": "function", "text": {"en": "It runs the exchange.", "zh-hans": "它运营交换中心。"},
+                      "verified": True, "retraction": None,
+                      "evidence": [{"evidence": a.pk, "key": "a", "note": {"en": "Filing, p. 2"},
+                                    "stance": "supports"}]},
+        lambda a, b: {"text": {"en": "It runs the main exchange."}, "section": "governance",
+                      "evidence": [{"evidence": b.pk, "stance": "contradicts"}]},
+        lambda a, b: {"text": {"en": "It runs the main exchange.", "zh-hans": "它运营交换中心。"}, "section": "governance",
+                      "evidence": [{"evidence": b.pk, "key": "b", "note": {}, "stance": "contradicts"}]},
+    ),
+    "timeline": (
+        lambda a, b: {"date": "2026-01-02", "title": {"en": "Launched", "zh-hans": "启动"}, "kind": "publication",
+                      "evidence": [a.pk]},
+        lambda a, b: {"date": "2026-01-02", "title": {"en": "Launched", "zh-hans": "启动"}, "kind": "publication",
+                      "evidence": [a.pk]},
+        lambda a, b: {"date": "2026-02-03", "title": {"zh-hans": "发布"}, "evidence": [a.pk, b.pk]},
+        lambda a, b: {"date": "2026-02-03", "title": {"en": "Launched", "zh-hans": "发布"}, "kind": "publication",
+                      "evidence": [a.pk, b.pk]},
+    ),
+    "watchpoints": (
+        lambda a, b: {"text": "Next filing", "review_by": "2027-01-01", "kind": "disclosure"},
+        lambda a, b: {"text": {"en": "Next filing"}, "review_by": "2027-01-01", "kind": "disclosure", "status": "open",
+                      "triggered_by": []},
+        lambda a, b: {"status": "triggered", "triggered_by": [b.pk]},
+        lambda a, b: {"text": {"en": "Next filing"}, "review_by": "2027-01-01", "status": "triggered",
+                      "triggered_by": [b.pk]},
+    ),
+    "relationships": (
+        lambda a, b: {"target": "partner", "kind": "partner", "verified": True, "evidence": [a.pk]},
+        lambda a, b: {"target": {"slug": "partner"}, "kind": "partner", "verified": True, "evidence": [a.pk]},
+        lambda a, b: {"note": {"en": "Since 2020.", "zh-hans": "自2020年起。"}, "kind": "member_of"},
+        lambda a, b: {"target": {"slug": "partner"}, "kind": "member_of",
+                      "note": {"en": "Since 2020.", "zh-hans": "自2020年起。"}},
+    ),
+    "faq": (
+        lambda a, b: {"question": "Who runs it?", "answer": "A consortium."},
+        lambda a, b: {"question": {"en": "Who runs it?"}, "answer": {"en": "A consortium."}, "visibility": "public"},
+        lambda a, b: {"answer": {"zh-hans": "一个联合体。"}, "visibility": "members"},
+        lambda a, b: {"question": {"en": "Who runs it?"}, "answer": {"en": "A consortium.", "zh-hans": "一个联合体。"},
+                      "visibility": "members"},
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("part", list(PART_WRITES))
+def test_every_part_is_added_changed_and_removed_as_the_detail_shows(analyst_api, anonymous_api, sourced, part):
+    _profile, a, b = sourced
     ProfileFactory(slug="partner")
+    create, created, change, changed = (make(a, b) for make in PART_WRITES[part])
     base = f"{API}/profiles/sourced/{part}/"
-    created = analyst_api.post(base, payload, format="json")
-    assert created.status_code == 201, created.content
-    item = created.json()
-    assert anonymous_api.get(base).json()["results"] == [anonymous_api.get(f"{base}{item['id']}/").json()]
-    changed = patch(analyst_api, f"{base}{item['id']}/", change, created["ETag"])
+    first_etag = etag_of(analyst_api, "sourced")
+    first_version, _ = in_the_detail(analyst_api, part, None)
+
+    # Added: the detail shows it, the version and the ETag move on.
+    response = analyst_api.post(base, create, format="json", HTTP_IF_MATCH=first_etag)
+    assert response.status_code == 201, response.content
+    item_id, added_etag = response.json()["id"], response["ETag"]
+    version, item = in_the_detail(analyst_api, part, item_id)
+    assert version > first_version and added_etag != first_etag
+    assert shows(created, item), json.dumps(item, ensure_ascii=False)
+    assert analyst_api.get(f"{base}{item_id}/?lang=all").json() == item  # the part's own address shows the same
+
+    # Writes on the ETag read before the addition are refused and change nothing.
+    stale = patch(analyst_api, f"{base}{item_id}/", change, first_etag)
+    assert stale.status_code == 412 and error_of(stale)["code"] == "precondition_failed"
+    assert analyst_api.post(base, create, format="json", HTTP_IF_MATCH=first_etag).status_code == 412
+    assert in_the_detail(analyst_api, part, item_id) == (version, item)
+    listed = analyst_api.get(base).json()["results"]
+    assert len(listed) == (3 if part == "evidence" else 1)  # the sources list holds the profile's two others too
+
+    # Changed: the detail shows the change (the languages not given kept), version and ETag move on.
+    response = patch(analyst_api, f"{base}{item_id}/", change, added_etag)
+    assert response.status_code == 200, response.content
+    changed_etag = response["ETag"]
+    changed_version, item = in_the_detail(analyst_api, part, item_id)
+    assert changed_version > version and changed_etag != added_etag
+    assert shows(changed, item), json.dumps(item, ensure_ascii=False)
+    assert patch(analyst_api, f"{base}{item_id}/", change, added_etag).status_code == 412
+
+    if part == "claims":  # a claim is retracted with a reason, never deleted
+        def read_by_anyone():
+            return [claim["id"] for claim in anonymous_api.get(f"{API}/profiles/sourced/").json()["claims"]]
+
+        assert item_id in read_by_anyone()
+        assert analyst_api.delete(f"{base}{item_id}/", HTTP_IF_MATCH=changed_etag).status_code == 405
+        response = patch(analyst_api, f"{base}{item_id}/", {"retraction": {"reason": "The filing says otherwise."}},
+                         changed_etag)  # fmt: skip
+        assert response.status_code == 200, response.content
+        removed_version, item = in_the_detail(analyst_api, part, item_id)
+        assert item["retraction"]["reason"] == "The filing says otherwise."
+        assert item_id not in read_by_anyone()
+    else:
+        assert analyst_api.delete(f"{base}{item_id}/", HTTP_IF_MATCH=added_etag).status_code == 412
+        assert in_the_detail(analyst_api, part, item_id) == (changed_version, item)
+        assert analyst_api.delete(f"{base}{item_id}/", HTTP_IF_MATCH=changed_etag).status_code == 204
+        removed_version, item = in_the_detail(analyst_api, part, item_id)
+        assert item is None
+        assert analyst_api.get(f"{base}{item_id}/").status_code == 404
+    assert removed_version > changed_version
+
+
+def test_the_briefing_is_written_changed_and_removed_as_members_and_staff_see_it(analyst_api, member_api, anonymous_api,
+                                                                                  sourced):  # fmt: skip
+    url = f"{API}/profiles/sourced/"
+    first_etag = etag_of(analyst_api, "sourced")
+    first_version = analyst_api.get(url).json()["version"]
+    briefing = {"title": {"en": "Outlook", "zh-hans": "展望"}, "body": "**Watch** the filing.", "visibility": "members"}
+
+    written = patch(analyst_api, url, {"briefing": briefing}, first_etag)
+    assert written.status_code == 200, written.content
+    assert written["ETag"] != first_etag and written.json()["version"] > first_version
+    shown = member_api.get(url, {"lang": "all"}).json()["briefing"]
+    assert shows({"title": {"en": "Outlook", "zh-hans": "展望"}, "body": {"en": "**Watch** the filing."},
+                  "visibility": "members"}, shown), shown  # fmt: skip
+    assert "<strong>Watch</strong>" in shown["body_html"]["en"]
+    assert anonymous_api.get(url).json()["briefing"] is None
+
+    stale = patch(analyst_api, url, {"briefing": {"title": "Overwritten"}}, first_etag)
+    assert stale.status_code == 412 and error_of(stale)["code"] == "precondition_failed"
+    assert member_api.get(url, {"lang": "all"}).json()["briefing"] == shown
+
+    changed = patch(analyst_api, url, {"briefing": {"source_notes": "From the filing.", "visibility": "internal"}},
+                    written["ETag"])  # fmt: skip
     assert changed.status_code == 200, changed.content
-    deleted = analyst_api.delete(f"{base}{item['id']}/", HTTP_IF_MATCH=changed["ETag"])
-    assert deleted.status_code == 204
-    assert analyst_api.get(base).json()["results"] == []
+    assert changed["ETag"] != written["ETag"] and changed.json()["version"] > written.json()["version"]
+    staff_view = analyst_api.get(url).json()["briefing"]
+    assert (staff_view["title"], staff_view["source_notes"], staff_view["visibility"]) == (
+        "Outlook", "From the filing.", "internal")  # fmt: skip
+    assert member_api.get(url).json()["briefing"] is None  # internal now: staff only
+
+    assert patch(analyst_api, url, {"briefing": None}, written["ETag"]).status_code == 412
+    removed = patch(analyst_api, url, {"briefing": None}, changed["ETag"])
+    assert removed.status_code == 200 and removed.json()["version"] > changed.json()["version"]
+    assert analyst_api.get(url).json()["briefing"] is None
 
 
 def test_timeline_events_cite_sources_by_id(analyst_api, sourced):
