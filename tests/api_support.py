@@ -3,7 +3,6 @@
 from rest_framework.test import APIClient
 
 from profiles.accounts.tokens import create_token
-
 from tests.factories import user_with_role
 
 API = "/api/v1"

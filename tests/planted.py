@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from profiles.models import ProfileStatus, ReviewStatus, Visibility
 from profiles.services.scoring import recompute_scores
-
 from tests.api_support import API
 from tests.factories import (
     BriefingFactory,

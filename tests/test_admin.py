@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from profiles.accounts.roles import assign_role
 from profiles.models import (
     ChangeAction,
     Claim,
@@ -17,8 +18,6 @@ from profiles.models import (
     ReviewStatus,
     TimeHorizon,
 )
-from profiles.accounts.roles import assign_role
-
 from tests.admin_client import add_inline_row, change_form_data, change_url, form_errors, post_change
 from tests.factories import (
     ClaimEvidenceFactory,

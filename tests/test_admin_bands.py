@@ -6,7 +6,6 @@ import pytest
 
 from profiles.models import ConfidenceBand
 from profiles.selectors.bands import current_bands
-
 from tests.factories import ClaimEvidenceFactory, ClaimFactory, EvidenceFactory, user_with_role
 
 pytestmark = pytest.mark.django_db

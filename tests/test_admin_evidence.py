@@ -6,7 +6,6 @@ import pytest
 from reversion.models import Version
 
 from profiles.models import EvidenceRecord, ProfileChange, ReviewStatus
-
 from tests.factories import ClaimEvidenceFactory, ClaimFactory, EvidenceFactory, ProfileFactory, user_with_role
 
 pytestmark = pytest.mark.django_db

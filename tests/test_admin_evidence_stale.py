@@ -4,9 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from profiles.services import history
 from profiles.models import EvidenceRecord, ReviewStatus
-
+from profiles.services import history
 from tests.admin_client import change_form_data, form_errors
 from tests.factories import EvidenceFactory, user_with_role
 

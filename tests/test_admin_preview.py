@@ -3,7 +3,6 @@
 import pytest
 
 from profiles.models import ProfileStatus, Visibility
-
 from tests.admin_client import change_url
 from tests.factories import BriefingFactory, ClaimFactory, MembershipFactory, ProfileFactory, TimelineEventFactory
 

@@ -5,9 +5,6 @@ from decimal import Decimal
 import pytest
 from django.core.cache import cache
 
-from profiles.selectors.history import profile_versions
-from profiles.services import history
-from profiles.services.recovery import deleted_profiles
 from profiles.models import (
     ChangeAction,
     Claim,
@@ -18,7 +15,9 @@ from profiles.models import (
     TimelineEvent,
     Watchpoint,
 )
-
+from profiles.selectors.history import profile_versions
+from profiles.services import history
+from profiles.services.recovery import deleted_profiles
 from tests.admin_client import messages_of
 from tests.factories import (
     BriefingFactory,

@@ -5,7 +5,6 @@ from datetime import date, timedelta
 import pytest
 
 from profiles.models import Claim, EvidenceRecord, Profile, ProfileChange, Relationship, Watchpoint
-
 from tests.admin_client import add_inline_row, change_form_data, change_url, form_errors
 from tests.factories import EvidenceFactory, ProfileFactory
 

@@ -4,7 +4,6 @@ import pytest
 from reversion.models import Version
 
 from profiles.models import Profile, ProfileTransition, TimelineEvent, TimelineKind
-
 from tests.admin_client import change_url, messages_of, move
 from tests.factories import StaffFactory
 

@@ -12,10 +12,9 @@ from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 
+from profiles.accounts.tokens import create_token, revoke_token
 from profiles.admin.tokens import ApiTokenAdmin
 from profiles.models import ApiToken, ProfileStatus
-from profiles.accounts.tokens import create_token, revoke_token
-
 from tests.api_support import API, client_with_token, error_of
 from tests.factories import ProfileFactory, StaffFactory, UserFactory, user_with_role
 
@@ -68,7 +67,6 @@ def test_using_a_token_records_when():
 
 def test_a_member_token_is_a_member_audience_and_a_plain_user_token_anonymous():
     from profiles.models import Visibility
-
     from tests.factories import FaqEntryFactory
 
     profile = ProfileFactory()

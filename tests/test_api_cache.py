@@ -7,21 +7,18 @@ committed change does.
 """
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from django.core.cache import caches
-
-from registry.infra import page_cache
-from registry.infra.generation import GENERATION_KEY, watch
+from profiles.models import ChangeAction, Profile, ProfileStatus
 from profiles.rules.confidence import DEFAULT_BAND_ROWS
-from profiles.services import scoring
+from profiles.services import editing, scoring
 from profiles.services.band_table import ensure_band_table, replace_band_table
 from profiles.services.changes import change_entry, record_changes
-from profiles.services import editing
-from profiles.models import ChangeAction, Profile, ProfileStatus
-
+from registry.infra import page_cache
+from registry.infra.generation import GENERATION_KEY, watch
 from tests.api_support import API, client_with_token, error_of, token_client
 from tests.factories import ClaimFactory, MembershipFactory, ProfileFactory, StaffFactory
 from tests.planted import INTERNAL, MEMBERS, api_crawl, everything_of

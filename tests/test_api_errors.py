@@ -5,7 +5,6 @@ import json
 import pytest
 
 from profiles.services.band_table import ensure_band_table
-
 from tests.api_support import API, error_of
 from tests.factories import ProfileFactory
 

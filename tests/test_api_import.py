@@ -7,9 +7,8 @@ import pytest
 
 from profiles.models import Profile, ProfileChange, ProfileStatus, ProfileTransition
 from profiles.services.publishing import transition
-
-from tests.conftest import SEED_SLUG
 from tests.api_support import API, error_of, token_client
+from tests.conftest import SEED_SLUG
 from tests.factories import ProfileFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_rate_limits", "band_table")]

@@ -14,9 +14,8 @@ import re
 import pytest
 from django.utils import timezone
 
-from profiles.services.changes import change_entry, record_changes
 from profiles.models import ChangeAction, Profile
-
+from profiles.services.changes import change_entry, record_changes
 from tests.api_support import API, client_with_token, token_client
 from tests.factories import MembershipFactory
 from tests.planted import INTERNAL, MEMBERS, api_crawl, everything_of

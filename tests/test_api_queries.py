@@ -2,12 +2,11 @@
 
 import pytest
 
+from profiles.models import ProfileStatus, Visibility
 from profiles.rules.confidence import DEFAULT_BAND_ROWS
 from profiles.selectors.bands import current_bands
 from profiles.services.band_table import ensure_band_table, replace_band_table
-from profiles.models import ProfileStatus, Visibility
 from profiles.services.scoring import recompute_scores
-
 from tests.api_support import API, client_with_token, token_client
 from tests.factories import (
     BriefingFactory,

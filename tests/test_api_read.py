@@ -6,10 +6,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from profiles.services.band_table import ensure_band_table, replace_band_table
 from profiles.models import ProfileStatus, Visibility
+from profiles.services.band_table import ensure_band_table, replace_band_table
 from profiles.services.scoring import recompute_scores
-
 from tests.api_support import API, error_of
 from tests.conftest import SEED_SLUG
 from tests.factories import (

@@ -5,11 +5,10 @@ import json
 import pytest
 from django.utils import timezone
 
-from profiles.services import editing
 from profiles.interchange.service import import_text
 from profiles.models import Profile, ProfileStatus
+from profiles.services import editing
 from profiles.services.publishing import transition
-
 from tests.api_support import API, client_with_token, error_of, token_client
 from tests.factories import ProfileFactory, user_with_role
 

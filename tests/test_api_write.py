@@ -13,7 +13,6 @@ from profiles.models import (
     ProfileStatus,
     Visibility,
 )
-
 from tests.api_support import API, error_of
 from tests.factories import EvidenceFactory, ProfileEvidenceFactory, ProfileFactory, user_with_role
 

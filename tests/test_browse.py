@@ -11,7 +11,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from profiles.models import ConfidenceBand, Criticality, ProfileKind, ProfileStatus, ProfileTopic
-
 from tests.factories import ClaimFactory, MembershipFactory, ProfileFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db

@@ -13,12 +13,12 @@ import pytest
 
 from profiles.interchange import service
 from profiles.interchange.export import export_document
-from profiles.selectors.bands import current_bands
-from profiles.services import scoring
-from registry.infra import bulk_writes
 from profiles.interchange.graphs import export_graphs
 from profiles.models import Claim, FaqEntry, Profile, ProfileChange
 from profiles.rules.visibility import ANONYMOUS, MEMBER, STAFF, profile_graphs
+from profiles.selectors.bands import current_bands
+from profiles.services import scoring
+from registry.infra import bulk_writes
 from tests.factories import ClaimEvidenceFactory, ClaimFactory, EvidenceFactory, ProfileFactory
 
 pytestmark = pytest.mark.django_db

@@ -15,15 +15,22 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import translation
 
-from registry.infra import generation, page_cache
-from registry.infra.generation import GENERATION_CHANNEL, GENERATION_KEY, _generation_token, current_generation, is_settled, replica_lag_seconds, watch
+from profiles.models import ConfidenceBand, ProfileStatus, ReviewStatus
 from profiles.rules.confidence import DEFAULT_BAND_ROWS
 from profiles.selectors.bands import current_bands
-from profiles.services import scoring
+from profiles.services import editing, scoring
 from profiles.services.band_table import replace_band_table
-from profiles.services import editing
-from profiles.models import ConfidenceBand, ProfileStatus, ReviewStatus
 from profiles.services.history import review_evidence
+from registry.infra import generation, page_cache
+from registry.infra.generation import (
+    GENERATION_CHANNEL,
+    GENERATION_KEY,
+    _generation_token,
+    current_generation,
+    is_settled,
+    replica_lag_seconds,
+    watch,
+)
 
 from .factories import (
     ClaimFactory,

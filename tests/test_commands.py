@@ -19,10 +19,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from profiles.services.band_table import replace_band_table
 from profiles.interchange.service import import_text
 from profiles.models import Claim, ConfidenceBand, EvidenceRecord, Membership, Profile
-from profiles.rules.visibility import Audience, MEMBER
+from profiles.rules.visibility import MEMBER, Audience
+from profiles.services.band_table import replace_band_table
 from tests.conftest import SEED_FILE, SEED_SLUG
 from tests.factories import ClaimEvidenceFactory, ClaimFactory, EvidenceFactory, ProfileFactory
 

@@ -16,9 +16,8 @@ from django.db import connection, transaction
 from django.test import Client
 from rest_framework.test import APIClient
 
-from profiles.models import Claim, Profile, ProfileChange
 from profiles.accounts.tokens import create_token
-
+from profiles.models import Claim, Profile, ProfileChange
 from tests.admin_client import change_form_data, change_url
 from tests.conftest import SEED_FILE, SEED_SLUG
 from tests.factories import user_with_role

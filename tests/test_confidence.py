@@ -15,15 +15,15 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from profiles.rules.confidence import (
-    Band,
-    BandTableError,
     DEFAULT_BANDS,
-    EvidenceInput,
     HALF_LIFE_DAYS,
     KIND_WEIGHTS,
-    OverrideError,
     POLICY_VERSION,
     RELIABILITY_FACTORS,
+    Band,
+    BandTableError,
+    EvidenceInput,
+    OverrideError,
     ScoreError,
     band_for,
     cap_for,

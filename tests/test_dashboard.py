@@ -7,11 +7,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from profiles.services import history
-from profiles.selectors import dashboard
 from profiles.models import ProfileStatus, ReviewStatus, TimeHorizon, WatchpointStatus
+from profiles.selectors import dashboard
+from profiles.services import history
 from profiles.services.publishing import transition
-
 from tests.admin_client import move
 from tests.factories import (
     ClaimEvidenceFactory,

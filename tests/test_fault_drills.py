@@ -28,9 +28,8 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-
-from tests.conftest import SEED_FILE
 from profiles.services.band_table import ensure_band_table
+from tests.conftest import SEED_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable

@@ -16,7 +16,6 @@ from django.db import OperationalError, connection
 from profiles.services.band_table import ensure_band_table
 from registry.infra import cache as registry_cache
 from registry.infra import health
-
 from tests.factories import ProfileFactory
 
 pytestmark = pytest.mark.django_db

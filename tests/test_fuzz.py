@@ -15,11 +15,10 @@ from django.test import Client
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from profiles.services.band_table import ensure_band_table
+from profiles.accounts.roles import assign_role
 from profiles.interchange.service import import_text
 from profiles.models import Profile
-from profiles.accounts.roles import assign_role
-
+from profiles.services.band_table import ensure_band_table
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_rate_limits")]  # no rate limit while fuzzing

@@ -9,11 +9,10 @@ import reversion
 from django.contrib.contenttypes.models import ContentType
 from reversion.models import Revision, Version
 
+from profiles.models import Claim, Profile, ProfileChange, ProfileStatus, ProfileTopic, TimelineEvent, TimelineKind
 from profiles.selectors.history import current_snapshot, diff_snapshots, profile_versions, revision_snapshot
 from profiles.services import history
 from profiles.services.recovery import restore_version
-from profiles.models import Claim, Profile, ProfileChange, ProfileStatus, ProfileTopic, TimelineEvent, TimelineKind
-
 from tests.admin_client import add_inline_row, change_form_data, change_url, form_errors, messages_of, move
 from tests.factories import (
     BriefingFactory,

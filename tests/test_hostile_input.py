@@ -13,11 +13,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
+from profiles.accounts.roles import assign_role
 from profiles.interchange.errors import InterchangeError
 from profiles.interchange.service import import_text
 from profiles.models import EvidenceRecord, Profile, ProfileStatus
-from profiles.accounts.roles import assign_role
-
 from tests.admin_client import change_form_data, change_url, form_errors
 from tests.api_support import API, error_of, token_client
 from tests.factories import MembershipFactory, UserFactory

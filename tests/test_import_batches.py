@@ -14,10 +14,9 @@ from django.core.management import call_command
 from django.db import DatabaseError
 
 from profiles.interchange import service, writer
-from profiles.services import scoring
 from profiles.interchange.errors import InterchangeError
-from profiles.interchange.service import import_stream, import_text
 from profiles.interchange.format import iter_documents
+from profiles.interchange.service import import_stream, import_text
 from profiles.models import (
     Claim,
     ClaimEvidence,
@@ -28,6 +27,7 @@ from profiles.models import (
     Relationship,
     TimelineEvent,
 )
+from profiles.services import scoring
 
 pytestmark = pytest.mark.django_db
 

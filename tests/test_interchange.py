@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 from django.utils import timezone, translation
 
-from profiles.services import scoring
 from profiles.interchange.errors import InterchangeError
 from profiles.interchange.export import export_documents, write_documents
 from profiles.interchange.service import import_text
@@ -37,6 +36,7 @@ from profiles.models import (
     Watchpoint,
 )
 from profiles.rules.visibility import ANONYMOUS, MEMBER, STAFF
+from profiles.services import scoring
 from tests.conftest import SEED_SLUG
 from tests.factories import ClaimEvidenceFactory, ClaimFactory, EvidenceFactory, ProfileEvidenceFactory, ProfileFactory
 

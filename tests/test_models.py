@@ -6,7 +6,6 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from profiles.models import Briefing, ConfidenceBand, Profile, Relationship
-
 from tests.factories import ClaimFactory, EvidenceFactory, ProfileFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from profiles.models import Profile, ProfileStatus, Visibility
 from profiles.services.scoring import recompute_scores
-
 from tests.conftest import SEED_SLUG
 from tests.factories import (
     BriefingFactory,

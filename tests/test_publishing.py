@@ -14,10 +14,9 @@ from profiles.models import (
     TimelineEvent,
     TimelineKind,
 )
-from profiles.selectors.history import profile_versions
 from profiles.rules.publishing import NoSuchMove, NotAllowed, OwnWork, StaleVersion, TransitionError
+from profiles.selectors.history import profile_versions
 from profiles.services.publishing import public_snapshot, transition
-
 from tests.factories import ProfileFactory, StaffFactory, user_with_role
 
 pytestmark = pytest.mark.django_db

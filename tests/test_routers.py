@@ -5,10 +5,9 @@ from django.db import connection, connections
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 
-from profiles.services.band_table import ensure_band_table
 from profiles.models import Profile, ProfileStatus
+from profiles.services.band_table import ensure_band_table
 from registry.infra import middleware, routers
-
 from tests.admin_client import change_form_data, change_url
 from tests.factories import ProfileFactory, user_with_role
 

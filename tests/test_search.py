@@ -7,9 +7,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from profiles.selectors import search
 from profiles.models import ProfileStatus, Visibility
-
+from profiles.selectors import search
 from tests.factories import ClaimFactory, MembershipFactory, ProfileFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db

@@ -14,11 +14,10 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.utils import timezone
 
-from profiles.services import publishing
 from profiles.accounts import tokens
-from profiles.models import Membership, ProfileStatus, SecurityEvent, SecurityEventKind
 from profiles.accounts.roles import assign_role
-
+from profiles.models import Membership, ProfileStatus, SecurityEvent, SecurityEventKind
+from profiles.services import publishing
 from tests.factories import MembershipFactory, ProfileFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,12 +5,11 @@ from decimal import Decimal
 
 import pytest
 
-from profiles.rules import confidence
 from profiles.models import ConfidenceBand, EvidenceKind, Profile, Reliability, ReviewStatus
+from profiles.rules import confidence
 from profiles.selectors.bands import current_bands
-from profiles.services.scoring import recompute_for_evidence, recompute_scores
 from profiles.services.band_table import replace_band_table
-
+from profiles.services.scoring import recompute_for_evidence, recompute_scores
 from tests.factories import ClaimEvidenceFactory, ClaimFactory, EvidenceFactory, ProfileFactory
 
 pytestmark = pytest.mark.django_db

@@ -14,13 +14,12 @@ from django.urls import path
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from profiles.models import ConfidenceBand, ProfileKind, ProfileStatus, TimelineKind, Visibility
+from profiles.rules import confidence
 from profiles.rules.confidence import DEFAULT_BAND_ROWS
 from profiles.services.band_table import replace_band_table
-from profiles.rules import confidence
-from profiles.models import ConfidenceBand, ProfileKind, ProfileStatus, TimelineKind, Visibility
 from profiles.web.structured_data import describe
 from registry import urls as project_urls
-
 from tests.factories import (
     BriefingFactory,
     ClaimEvidenceFactory,

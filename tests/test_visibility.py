@@ -9,15 +9,14 @@ from django.utils import timezone
 from profiles.models import ProfileStatus, ReviewStatus, Visibility
 from profiles.rules.visibility import (
     ANONYMOUS,
-    Audience,
-    AudienceKind,
     MEMBER,
     STAFF,
+    Audience,
+    AudienceKind,
     profile_graph,
     visible_explanation,
     visible_profiles,
 )
-
 from tests.factories import (
     BriefingFactory,
     ClaimEvidenceFactory,

@@ -8,7 +8,6 @@ from django.core.management import CommandError, call_command
 
 from profiles.models import Profile, ProfileChange, TimelineEvent, TimelineKind, Visibility, WatchpointStatus
 from profiles.services.watchpoints import WatchpointError, check_watchpoints, trigger_watchpoint
-
 from tests.admin_client import change_url
 from tests.factories import EvidenceFactory, ProfileFactory, WatchpointFactory, user_with_role
 
