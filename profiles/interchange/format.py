@@ -72,17 +72,7 @@ def iter_documents(stream, errors):
     if not _one_line_object(first):
         yield from _whole_text("\n" * (number - 1) + first + stream.read(), errors)
         return
-    count = 0
-    for number, line in itertools.chain([(number, first)], enumerate(stream, start=number + 1)):
-        if not line.strip():
-            continue
-        try:
-            raw = json.loads(line)
-        except json.JSONDecodeError as exc:
-            errors.append(f"line {number}: invalid JSON at column {exc.colno}: {exc.msg}")
-            continue
-        yield f"profiles[{count}]", raw
-        count += 1
+    yield from _json_lines(itertools.chain([(number, first)], enumerate(stream, start=number + 1)), errors)
 
 
 def _one_line_object(line):
@@ -114,8 +104,13 @@ def _whole_text(text, errors):
             errors.append(f"file: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")
             return
     # More than one value, the first spread over lines: JSON Lines with a bad line.
+    yield from _json_lines(enumerate(text.splitlines(), start=1), errors)
+
+
+def _json_lines(numbered_lines, errors):
+    """(place, raw object) of each non-blank line; a line that is not JSON is an error with its number."""
     count = 0
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in numbered_lines:
         if not line.strip():
             continue
         try:
